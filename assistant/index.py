@@ -1,0 +1,162 @@
+"""The Chroma store behind langchain-chroma: explicit ids, the model recorded, metadata-only updates, fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+
+from assistant.config import Settings
+from assistant.embeddings import embedding_name
+from assistant.errors import IndexMissing, ModelMismatch
+
+BATCH = 1000  # well under Chroma's max batch size
+_CLIENTS: dict[str, Any] = {}
+
+
+def _client(path: Path) -> Any:
+    """One PersistentClient per directory per process (Chroma caches them; telemetry off)."""
+    key = str(path.resolve())
+    if key not in _CLIENTS:
+        path.mkdir(parents=True, exist_ok=True)
+        _CLIENTS[key] = chromadb.PersistentClient(
+            path=key, settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+        )
+    return _CLIENTS[key]
+
+
+def forget_client(path: Path) -> None:
+    """Drop the cached client for a directory (before deleting it in --rebuild or tests)."""
+    client = _CLIENTS.pop(str(path.resolve()), None)
+    if client is not None:
+        try:
+            client.clear_system_cache()
+        except Exception:  # pragma: no cover - best effort
+            pass
+
+
+class Index:
+    """A chunk store: `upsert`, `update_metadata`, `delete`, `get`, `count`, `fingerprint`, dense `search`."""
+
+    def __init__(self, settings: Settings, embeddings: Embeddings, create: bool = False):
+        self.settings = settings
+        self.embeddings = embeddings
+        model = embedding_name(embeddings)
+        if not create and not self.exists(settings):
+            raise IndexMissing(settings.data_dir)
+        client = _client(settings.chroma_dir)
+        names = {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
+        if settings.collection in names:
+            stored = (client.get_collection(settings.collection).metadata or {}).get("embedding_model")
+            if stored and stored != model:
+                raise ModelMismatch(stored, model)
+        elif not create:
+            raise IndexMissing(settings.data_dir)
+        self.store = Chroma(
+            collection_name=settings.collection,
+            embedding_function=embeddings,
+            client=client,
+            collection_metadata={
+                "embedding_model": model,
+                "dimension": int(getattr(embeddings, "dimension", 0) or 0),
+                "hnsw:space": "cosine",
+            },
+        )
+        self.collection = self.store._collection  # metadata-only updates have no langchain-chroma verb
+
+    @staticmethod
+    def exists(settings: Settings) -> bool:
+        return (settings.chroma_dir / "chroma.sqlite3").exists()
+
+    @staticmethod
+    def destroy(settings: Settings) -> None:
+        """Remove the store from disk (used by --rebuild)."""
+        forget_client(settings.chroma_dir)
+        shutil.rmtree(settings.chroma_dir, ignore_errors=True)
+
+    # ------------------------------------------------------------------ writes
+    def add(
+        self,
+        ids: list[str],
+        texts: list[str],
+        metadatas: list[dict[str, Any]],
+        progress: Callable[[int], None] | None = None,
+        batch: int = 32,
+    ) -> None:
+        """Embed and add new chunks, a batch at a time so progress can be shown."""
+        for i in range(0, len(ids), batch):
+            self.store.add_texts(texts[i : i + batch], metadatas=metadatas[i : i + batch], ids=ids[i : i + batch])
+            if progress:
+                progress(len(ids[i : i + batch]))
+
+    def update_metadata(self, ids: list[str], metadatas: list[dict[str, Any]]) -> None:
+        for i in range(0, len(ids), BATCH):
+            self.collection.update(ids=ids[i : i + BATCH], metadatas=metadatas[i : i + BATCH])
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        for i in range(0, len(ids), BATCH):
+            self.collection.delete(ids=ids[i : i + BATCH])
+
+    # ------------------------------------------------------------------ reads
+    def ids(self) -> set[str]:
+        return set(self.collection.get(include=[])["ids"])
+
+    def get(self, ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """Records {'id', 'text', 'metadata'} for the given ids (all when None), in the store's order."""
+        records: list[dict[str, Any]] = []
+        if ids is not None and not ids:
+            return records
+        offset = 0
+        while True:
+            if ids is None:
+                got = self.collection.get(include=["documents", "metadatas"], limit=BATCH, offset=offset)
+            else:
+                got = self.collection.get(ids=ids[offset : offset + BATCH], include=["documents", "metadatas"])
+            for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                records.append({"id": i, "text": doc, "metadata": dict(meta or {})})
+            offset += BATCH
+            if (ids is None and len(got["ids"]) < BATCH) or (ids is not None and offset >= len(ids)):
+                break
+        return records
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def fingerprint(self) -> str:
+        """Changes whenever a chunk is added, removed or re-labelled: hash of ids + their sources."""
+        got = self.collection.get(include=["metadatas"])
+        pairs = sorted(f"{i}:{(m or {}).get('sources', '')}" for i, m in zip(got["ids"], got["metadatas"], strict=True))
+        return hashlib.sha256("\n".join(pairs).encode()).hexdigest()[:32]
+
+    @property
+    def model_name(self) -> str:
+        return str((self.collection.metadata or {}).get("embedding_model", ""))
+
+    @property
+    def dimension(self) -> int:
+        return int((self.collection.metadata or {}).get("dimension", 0))
+
+    def search(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
+        """Dense search: (chunk id, cosine similarity) best first."""
+        n = self.count()
+        if n == 0:
+            return []
+        pairs = self.store.similarity_search_by_vector_with_relevance_scores(query_vector, k=min(k, n))
+        return [(str(doc.id), 1.0 - float(distance)) for doc, distance in pairs]  # cosine distance -> similarity
+
+
+def sources_of(metadata: dict[str, Any]) -> list[str]:
+    """The files a chunk appears in (stored as JSON because Chroma metadata values are scalars)."""
+    raw = metadata.get("sources")
+    if isinstance(raw, str) and raw.startswith("["):
+        return list(json.loads(raw))
+    return [str(metadata.get("source", ""))] if metadata.get("source") else []

@@ -1,0 +1,403 @@
+"""One file in, one RawDoc out: its text as lines plus the lines its format marks as headings.
+
+Pure apart from reading the file; cleaning and outline detection happen later, so lines are kept as found.
+Anything that cannot be ingested raises UnsupportedFile(path, reason) and the caller moves on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import docx
+import pypdf
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
+from docx.opc.exceptions import PackageNotFoundError
+from docx.styles.style import BaseStyle
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from assistant.errors import UnsupportedFile
+from assistant.ingest.decode import decode_text
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
+MIB = 1024 * 1024
+
+Extracted = tuple[list[str], set[int]]  # lines, 1-based heading line numbers
+
+
+@dataclass(frozen=True)
+class RawDoc:
+    """A document's text as lines (line 1 is lines[0]) with its format's heading lines and file identity."""
+
+    path: Path
+    source: str
+    lines: list[str]
+    heading_lines: frozenset[int]
+    sha256: str
+    size: int
+    mtime: float
+
+
+def load(path: Path, max_bytes: int = 20 * MIB) -> RawDoc:
+    """Read and extract one supported file; raises UnsupportedFile with a reason the user can act on."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        shown = suffix or "(no suffix)"
+        raise UnsupportedFile(
+            path, f"unsupported file type {shown} (supported: {', '.join(SUPPORTED_SUFFIXES)})"
+        )
+    try:
+        stat = path.stat()
+        if not path.is_file():
+            raise UnsupportedFile(path, "not a regular file")
+        if stat.st_size == 0:
+            raise UnsupportedFile(path, "empty file")
+        if stat.st_size > max_bytes:
+            raise UnsupportedFile(
+                path, f"file too large ({_mb(stat.st_size)} MB > limit {_mb(max_bytes)} MB)"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnsupportedFile(path, f"cannot read file: {exc.strerror or exc}") from None
+    if not data:
+        raise UnsupportedFile(path, "empty file")
+    try:
+        lines, headings = _EXTRACTORS[suffix](data)
+    except ValueError as exc:
+        raise UnsupportedFile(path, str(exc)) from None
+    if lines and lines[-1] == "":
+        lines.pop()
+    if any("\ufffd" in line for line in lines):
+        raise UnsupportedFile(path, "text contains replacement characters (U+FFFD)")
+    return RawDoc(
+        path=path,
+        source=path.name,
+        lines=lines,
+        heading_lines=frozenset(n for n in headings if n <= len(lines) and lines[n - 1].strip()),
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        mtime=stat.st_mtime,
+    )
+
+
+def _mb(n_bytes: int) -> str:
+    """Megabytes for a message: '25.3' for real sizes, enough digits for the tiny limits tests use."""
+    value = n_bytes / MIB
+    return f"{value:.1f}" if value >= 0.1 else f"{value:.6f}".rstrip("0")
+
+
+def _split(text: str) -> list[str]:
+    """Lines of text with \\r\\n and \\r normalised to \\n (not str.splitlines: it also splits on \\f, \\x1c...)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _short(exc: Exception) -> str:
+    """A library error as a short one-line reason."""
+    message = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return message if len(message) <= 100 else message[:97] + "..."
+
+
+# ------------------------------------------------------------------ plain text and markdown
+
+
+def _load_txt(data: bytes) -> Extracted:
+    return _split(decode_text(data)), set()
+
+
+_MD_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_MD_ATX = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+|$)(.*?)(?:[ \t]+#+)?[ \t]*$")
+_MD_SETEXT = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
+_MD_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_MD_TABLE_SEP = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$")
+_MD_LINK_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]+\S+")
+_MD_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
+_MD_BULLET = re.compile(r"^([ \t]*)[-*+][ \t]+")
+_MD_INLINE = (
+    (re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])"), ""),  # images go entirely
+    (re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])"), r"\1"),  # [text](url) and [text][ref] -> text
+    (re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>"), r"\1"),  # autolinks
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),
+    (re.compile(r"(?<![*A-Za-z0-9])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*A-Za-z0-9])"), r"\1"),
+    (re.compile(r"(?<![_A-Za-z0-9])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![_A-Za-z0-9])"), r"\1"),  # not snake_case
+    (re.compile(r"`+([^`]+)`+"), r"\1"),
+    (re.compile(r"\\([!-/:-@\[-`{-~])"), r"\1"),  # backslash escapes
+)
+
+
+def _md_inline(line: str) -> str:
+    for pattern, replacement in _MD_INLINE:
+        line = pattern.sub(replacement, line)
+    return line
+
+
+def _load_markdown(data: bytes) -> Extracted:
+    """Markdown with its syntax marks removed, one output line per source line so line numbers match the file."""
+    lines: list[str] = []
+    headings: set[int] = set()
+    in_code = False
+    previous = ""  # the previous source line when it was a plain paragraph line, else ""
+    for number, line in enumerate(_split(decode_text(data)), start=1):
+        if _MD_FENCE.match(line):
+            in_code = not in_code
+            lines.append("")
+            previous = ""
+            continue
+        if in_code:
+            lines.append(line)
+            continue
+        if _MD_SETEXT.match(line) and previous.strip():
+            headings.add(number - 1)  # 'Title' underlined by === or ---
+            lines.append("")
+            previous = ""
+            continue
+        plain = not (_MD_ATX.match(line) or _MD_BULLET.match(line) or _MD_QUOTE.match(line) or "|" in line)
+        previous = line if plain else ""
+        if _MD_RULE.match(line) or _MD_TABLE_SEP.match(line) or _MD_LINK_DEF.match(line):
+            lines.append("")
+            continue
+        atx = _MD_ATX.match(line)
+        if atx:
+            headings.add(number)
+            line = atx.group(1)
+        line = _MD_BULLET.sub(r"\1", _MD_QUOTE.sub("", line))
+        if line.lstrip().startswith("|"):
+            line = " | ".join(cell.strip() for cell in line.strip().strip("|").split("|"))
+        lines.append(_md_inline(line))
+    return lines, headings
+
+
+# ------------------------------------------------------------------ docx
+
+_DOCX_HEADING_STYLE = re.compile(r"^(?:heading\s*\d|title|标题(?:\s*\d)?)$", re.IGNORECASE)
+
+
+def _docx_is_heading(paragraph: Paragraph) -> bool:
+    """Heading N / Title / 标题 N style (or a style based on one), or an explicit outline level."""
+    if any(int(v) < 9 for v in paragraph._p.xpath("./w:pPr/w:outlineLvl/@w:val")):
+        return True
+    style: BaseStyle | None = paragraph.style
+    depth = 0
+    while style is not None and depth < 10:
+        if _DOCX_HEADING_STYLE.match((style.name or "").strip()):
+            return True
+        if any(int(v) < 9 for v in style.element.xpath("./w:pPr/w:outlineLvl/@w:val")):
+            return True
+        style, depth = getattr(style, "base_style", None), depth + 1
+    return False
+
+
+def _docx_table_rows(table: Table) -> Iterable[str]:
+    """Each row as its cells joined by ' | '; merged cells (repeated by python-docx) appear once."""
+    for row in table.rows:
+        cells, seen = [], set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:
+                continue
+            seen.add(id(cell._tc))
+            cells.append(" ".join(p.text.strip() for p in cell.paragraphs if p.text.strip()))
+        if any(cells):
+            yield " | ".join(cells)
+
+
+def _load_docx(data: bytes) -> Extracted:
+    """Body paragraphs and tables in document order (headers, footers and footnotes are not body text)."""
+    try:
+        document = docx.Document(io.BytesIO(data))
+        lines: list[str] = []
+        headings: set[int] = set()
+        for block in document.iter_inner_content():
+            if isinstance(block, Paragraph):
+                parts = _split(block.text)  # <w:br/> inside a paragraph gives '\n'
+                if _docx_is_heading(block):
+                    headings.update(range(len(lines) + 1, len(lines) + len(parts) + 1))
+                lines.extend(parts)
+            else:
+                lines.extend(_docx_table_rows(block))
+    except (PackageNotFoundError, zipfile.BadZipFile):
+        raise ValueError("unreadable DOCX: not a .docx (zip) package") from None
+    except Exception as exc:  # python-docx/lxml raise many types on damaged files
+        raise ValueError(f"unreadable DOCX: {_short(exc)}") from None
+    return lines, headings
+
+
+# ------------------------------------------------------------------ pdf
+
+
+def _load_pdf(data: bytes) -> Extracted:
+    """The text layer, page after page; scanned PDFs have none and must be OCR'd before ingest."""
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        locked = reader.is_encrypted and not reader.decrypt("")
+        pages = [] if locked else list(reader.pages)
+    except Exception as exc:  # pypdf raises PdfReadError, KeyError, TypeError... on damaged files
+        raise ValueError(f"unreadable PDF: {_short(exc)}") from None
+    if locked:
+        raise ValueError("unreadable PDF: encrypted (needs a password)")
+    if not pages:
+        raise ValueError("unreadable PDF: no pages")
+    texts = []
+    for number, page in enumerate(pages, start=1):
+        try:
+            texts.append(page.extract_text() or "")
+        except Exception as exc:
+            raise ValueError(f"unreadable PDF: page {number}: {_short(exc)}") from None
+    if not any(text.strip() for text in texts):
+        raise ValueError("no text layer; OCR it first")
+    lines: list[str] = []
+    for text in texts:
+        lines.extend(_split(text.rstrip("\n")))
+    return lines, set()
+
+
+# ------------------------------------------------------------------ html
+
+_HTML_ALWAYS_DROP = ("script", "style", "noscript", "template", "svg", "iframe", "head")
+_HTML_BOILERPLATE = {"nav", "header", "footer", "aside", "form"}
+_HTML_NAV_HINT = re.compile(
+    r"nav(?:i|bar|igation)?(?![a-z])|menu|breadcrumb|footer|sidebar|side-bar", re.IGNORECASE
+)
+_HTML_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_HTML_BLOCKS = _HTML_HEADINGS | {
+    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "dialog",
+    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "header", "hgroup", "hr",
+    "html", "legend", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody",
+    "tfoot", "thead", "ul",
+}  # fmt: skip
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML whitespace only: \xa0 and \u3000 are text
+
+
+class _HtmlLines:
+    """Collects inline text into lines; a block boundary ends the current line."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.headings: set[int] = set()
+        self.parts: list[str] = []
+        self.in_heading = 0
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+
+    def end_line(self) -> None:
+        line = "".join(self.parts).strip(" ")
+        self.parts = []
+        if line:
+            self.lines.append(line)
+            if self.in_heading:
+                self.headings.add(len(self.lines))
+
+
+def _html_main(soup: BeautifulSoup) -> Tag:
+    """The element holding the main text: the only <article>, else <main>, else the longest <article>, else body."""
+    body: Tag = soup.body or soup
+    articles = [a for a in body.find_all("article") if a.get_text(strip=True)]
+    main = body.find("main")
+    if len(articles) == 1:
+        return articles[0]
+    if main is not None and main.get_text(strip=True):
+        return main
+    if articles:
+        return max(articles, key=lambda a: len(a.get_text(strip=True)))
+    return body
+
+
+def _html_skip(element: Tag, root: Tag, root_chars: int) -> bool:
+    """Page furniture: nav/footer/aside/form, a page-level header, hidden elements, nav-like class or id."""
+    if element.has_attr("hidden") or re.search(
+        r"display\s*:\s*none", str(element.get("style") or ""), re.IGNORECASE
+    ):
+        return True
+    name = element.name
+    hinted = _HTML_NAV_HINT.search(
+        " ".join(element.get_attribute_list("class")) + " " + str(element.get("id") or "")
+    )
+    if name not in _HTML_BOILERPLATE and not hinted:
+        return False
+    if name == "header" and root.name in ("article", "main"):
+        return False  # an article's own header holds its title
+    # a wrapper (ASP.NET <form>, <div class="has-sidebar">) that holds most of the text is not furniture
+    return len(element.get_text(strip=True)) <= root_chars / 2
+
+
+def _html_walk(node: Tag, out: _HtmlLines, root: Tag, root_chars: int, pre: bool = False) -> None:
+    """Text of node's children into out: blocks end lines, <br> ends a line, <pre> keeps its newlines."""
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            if isinstance(child, PreformattedString):
+                continue  # comments, doctype, CDATA, processing instructions
+            if pre:
+                first, *rest = str(child).replace("\r\n", "\n").split("\n")
+                out.add(first)
+                for piece in rest:
+                    out.end_line()
+                    out.add(piece)
+            else:
+                out.add(_HTML_SPACE.sub(" ", str(child)))
+            continue
+        if not isinstance(child, Tag) or _html_skip(child, root, root_chars):
+            continue
+        name = child.name
+        if name == "br":
+            out.end_line()
+        elif name == "tr":
+            out.end_line()
+            _html_row(child, out, root, root_chars)
+        elif name in _HTML_BLOCKS:
+            out.end_line()
+            out.in_heading += name in _HTML_HEADINGS
+            _html_walk(child, out, root, root_chars, pre or name == "pre")
+            out.end_line()
+            out.in_heading -= name in _HTML_HEADINGS
+        else:
+            _html_walk(child, out, root, root_chars, pre)
+
+
+def _html_row(row: Tag, out: _HtmlLines, root: Tag, root_chars: int) -> None:
+    """A data-table row becomes 'cell | cell'; a layout-table row (cells holding blocks) is walked as blocks."""
+    cells = row.find_all(["td", "th"], recursive=False)
+    if any(cell.find(list(_HTML_BLOCKS | {"br"})) for cell in cells):
+        for cell in cells:
+            _html_walk(cell, out, root, root_chars)
+            out.end_line()
+        return
+    texts = []
+    for cell in cells:
+        inner = _HtmlLines()
+        _html_walk(cell, inner, root, root_chars)
+        inner.end_line()
+        texts.append(" ".join(inner.lines))
+    if any(texts):
+        out.add(" | ".join(texts))
+        out.end_line()
+
+
+def _load_html(data: bytes) -> Extracted:
+    """The page's main text with block elements as lines; scripts, menus, headers and footers left out."""
+    soup = BeautifulSoup(decode_text(data), "lxml")
+    for tag in soup.find_all(_HTML_ALWAYS_DROP):
+        tag.decompose()
+    root = _html_main(soup)
+    out = _HtmlLines()
+    _html_walk(root, out, root, len(root.get_text(strip=True)))
+    out.end_line()
+    return out.lines, out.headings
+
+
+_EXTRACTORS: dict[str, Callable[[bytes], Extracted]] = {
+    ".txt": _load_txt,
+    ".md": _load_markdown,
+    ".markdown": _load_markdown,
+    ".docx": _load_docx,
+    ".pdf": _load_pdf,
+    ".html": _load_html,
+    ".htm": _load_html,
+}

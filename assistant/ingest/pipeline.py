@@ -1,0 +1,322 @@
+"""Ingest: files -> load -> structure -> chunks -> tokens -> Chroma, incremental, idempotent, one writer at a time.
+
+The manifest (written last, atomically) is the truth of which file holds which chunk; Chroma is brought in
+line with it on every run, so a run killed half-way is completed by the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from assistant import zh
+from assistant.config import Settings
+from assistant.embeddings import embedding_name, make_embeddings
+from assistant.errors import UnsupportedFile
+from assistant.index import Index
+from assistant.ingest.chunk import Chunk, chunk_article
+from assistant.ingest.load import SUPPORTED_SUFFIXES, RawDoc, load
+from assistant.ingest.store_files import IngestLock, read_json, write_json_atomic
+from assistant.ingest.structure import Article, structure
+from assistant.ingest.tokenizer import tokenize
+
+MANIFEST_VERSION = 1
+NEAR_DUPLICATE = 0.8  # share of a new chunk's sentences (by characters) already stored elsewhere
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest run did; the CLI prints it as a table and --json as this dict."""
+
+    ingested: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+    pruned: list[str] = field(default_factory=list)
+    articles: int = 0
+    chunks: int = 0  # chunks in the index after the run
+    chunks_embedded: int = 0
+    chunks_removed: int = 0
+    duplicates_merged: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Parsed:
+    raw: RawDoc
+    articles: list[Article]
+    chunks: list[Chunk]
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Files to ingest: supported files under each directory (recursively), and every file named directly."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+            )
+        else:
+            found.append(path)
+    seen: set[Path] = set()
+    return [p for p in found if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
+
+
+def parse(raw: RawDoc, settings: Settings) -> _Parsed:
+    """Structure and chunk one loaded file; tokens for the keyword index include the heading path."""
+    articles = structure(raw.lines, raw.path.stem)
+    chunks: list[Chunk] = []
+    for article in articles:
+        for c in chunk_article(
+            article, raw.source, settings.chunk_min_chars, settings.chunk_max_chars, settings.chunk_overlap_sentences
+        ):
+            c.tokens = tokenize(c.heading.replace(" > ", " ") + " " + c.text)
+            chunks.append(c)
+    return _Parsed(raw, articles, chunks)
+
+
+def _location(c: Chunk) -> dict[str, Any]:
+    return {
+        "id": c.chunk_id,
+        "article_title": c.article_title,
+        "heading": c.heading,
+        "start_line": c.start_line,
+        "end_line": c.end_line,
+        "char_start": c.char_start,
+        "char_end": c.char_end,
+        "article_index": c.article_index,
+        "chunk_index": c.chunk_index,
+    }
+
+
+def _sentence_keys(text: str) -> dict[str, int]:
+    return {zh.compact(s): len(s) for s in zh.split_sentences(text) if len(s) >= 8}
+
+
+class _NearDuplicates:
+    """Finds a stored chunk that says the same thing as a new one (the seeds repeat articles re-wrapped)."""
+
+    def __init__(self) -> None:
+        self.by_sentence: dict[str, set[str]] = {}
+        self.sentences: dict[str, dict[str, int]] = {}
+
+    def add(self, chunk_id: str, text: str) -> None:
+        keys = _sentence_keys(text)
+        self.sentences[chunk_id] = keys
+        for k in keys:
+            self.by_sentence.setdefault(k, set()).add(chunk_id)
+
+    def match(self, text: str) -> str | None:
+        """The stored chunk best covering this text, when stored chunks already hold ≥80% of its sentences."""
+        keys = _sentence_keys(text)
+        total = sum(keys.values())
+        if not total:
+            return None
+        covered = sum(n for k, n in keys.items() if k in self.by_sentence)
+        if covered / total < NEAR_DUPLICATE:
+            return None
+        shared: dict[str, int] = {}
+        for k, n in keys.items():
+            for cid in self.by_sentence.get(k, ()):
+                shared[cid] = shared.get(cid, 0) + n
+        best = max(sorted(shared), key=lambda cid: shared[cid])
+        return best if shared[best] / total >= 0.5 else None
+
+
+def _chunk_metadata(primary: tuple[str, dict[str, Any]], sources: list[str], locations: list[dict[str, Any]], tokens: str) -> dict[str, Any]:
+    source, loc = primary
+    meta = {k: v for k, v in loc.items() if k != "id"}
+    meta.update(
+        source=source,
+        sources=json.dumps(sources, ensure_ascii=False),
+        locations=json.dumps(locations, ensure_ascii=False),
+        tokens=tokens,
+    )
+    return meta
+
+
+def ingest(
+    settings: Settings,
+    paths: list[Path] | None = None,
+    prune: bool = False,
+    rebuild: bool = False,
+    embeddings: Embeddings | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestSummary:
+    """Bring the index in line with the given files (default: the corpus dir). Raises IngestLocked if busy."""
+    started = time.perf_counter()
+    summary = IngestSummary()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with IngestLock(settings.lock_path):
+        if rebuild:
+            Index.destroy(settings)
+            settings.manifest_path.unlink(missing_ok=True)
+            shutil.rmtree(settings.docs_dir, ignore_errors=True)
+            shutil.rmtree(settings.keyword_dir, ignore_errors=True)
+        embeddings = embeddings or make_embeddings(settings)
+        index = Index(settings, embeddings, create=True)
+        manifest = read_json(settings.manifest_path, {"version": MANIFEST_VERSION, "files": {}})
+        if manifest.get("embedding") and manifest["embedding"] != embedding_name(embeddings):
+            manifest = {"version": MANIFEST_VERSION, "files": {}}
+        files: dict[str, dict[str, Any]] = dict(manifest.get("files", {}))
+
+        parsed: dict[str, _Parsed] = {}
+        for path in discover(paths if paths is not None else [settings.corpus_dir]):
+            name = path.name
+            entry = files.get(name)
+            try:
+                stat = path.stat()
+            except OSError as exc:
+                summary.rejected[name] = f"cannot read: {exc.strerror or exc}"
+                continue
+            if entry and entry["size"] == stat.st_size and entry["mtime"] == stat.st_mtime:
+                summary.skipped.append(name)
+                continue
+            try:
+                raw = load(path, settings.max_file_bytes)
+                if entry and entry["sha256"] == raw.sha256:
+                    entry["mtime"] = raw.mtime
+                    summary.skipped.append(name)
+                    continue
+                item = parse(raw, settings)
+                if not item.chunks:
+                    raise UnsupportedFile(path, "no text left after cleaning")
+            except UnsupportedFile as exc:
+                summary.rejected[name] = exc.reason
+                continue
+            parsed[name] = item
+
+        if prune:
+            for name, entry in list(files.items()):
+                if name not in parsed and not Path(entry["path"]).exists():
+                    del files[name]
+                    summary.pruned.append(name)
+
+        # ---- the new state: which chunks each file holds (near-duplicates mapped onto stored chunks)
+        stored = {r["id"]: r for r in index.get()}
+        near = _NearDuplicates()
+        texts: dict[str, str] = {}
+        tokens: dict[str, str] = {}
+        for cid, rec in stored.items():
+            texts[cid] = rec["text"]
+            tokens[cid] = rec["metadata"].get("tokens", "")
+        for name, entry in files.items():
+            if name not in parsed:
+                for loc in entry["chunks"]:
+                    if loc["id"] in texts:
+                        near.add(loc["id"], texts[loc["id"]])
+        for name in sorted(parsed):
+            item = parsed[name]
+            locations = []
+            for c in item.chunks:
+                cid = c.chunk_id
+                if cid not in texts:
+                    match = near.match(c.text)
+                    if match:
+                        cid = match
+                    else:
+                        texts[cid], tokens[cid] = c.text, " ".join(c.tokens)
+                        near.add(cid, c.text)
+                loc = _location(c)
+                loc["id"] = cid
+                locations.append(loc)
+            files[name] = {
+                "path": str(item.raw.path.resolve()),
+                "size": item.raw.size,
+                "mtime": item.raw.mtime,
+                "sha256": item.raw.sha256,
+                "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "articles": len(item.articles),
+                "chunks": locations,
+            }
+            summary.ingested.append(name)
+
+        holders: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for name in sorted(files):
+            for loc in files[name]["chunks"]:
+                holders.setdefault(loc["id"], []).append((name, loc))
+        wanted = set(holders)
+        existing = set(stored)
+
+        # ---- bring Chroma in line: add new chunks, relabel touched ones, delete orphans
+        new_ids = sorted(wanted - existing)
+        touched = {loc["id"] for name in parsed for loc in files[name]["chunks"]}
+        touched |= {cid for cid in existing & wanted if stored[cid]["metadata"].get("sources") != json.dumps(sorted({n for n, _ in holders[cid]}), ensure_ascii=False)}
+
+        def meta_for(cid: str) -> dict[str, Any]:
+            hs = holders[cid]
+            return _chunk_metadata(hs[0], sorted({n for n, _ in hs}), [{"source": n, **loc} for n, loc in hs], tokens[cid])
+
+        done = 0
+        if progress:
+            progress(0, len(new_ids))
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress(done, len(new_ids))
+
+        index.add(new_ids, [texts[c] for c in new_ids], [meta_for(c) for c in new_ids], progress=step)
+        relabel = sorted((touched & existing) & wanted)
+        index.update_metadata(relabel, [meta_for(c) for c in relabel])
+        orphans = existing - wanted
+        index.delete(orphans)
+
+        for name, item in parsed.items():
+            write_json_atomic(doc_path(settings, name), {
+                "source": name,
+                "articles": [
+                    {"index": a.index, "title": a.title, "text": a.text, "start_line": a.start_line, "end_line": a.end_line}
+                    for a in item.articles
+                ],
+            })
+        for name in summary.pruned:
+            doc_path(settings, name).unlink(missing_ok=True)
+        manifest = {
+            "version": MANIFEST_VERSION,
+            "embedding": embedding_name(embeddings),
+            "dimension": int(getattr(embeddings, "dimension", 0) or 0),
+            "last_ingest": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "files": files,
+        }
+        write_json_atomic(settings.manifest_path, manifest)
+
+        summary.chunks_embedded = len(new_ids)
+        summary.chunks_removed = len(orphans)
+        summary.chunks = len(wanted)
+        summary.duplicates_merged = sum(len({n for n, _ in hs}) - 1 for hs in holders.values())
+        summary.articles = sum(int(e.get("articles", 0)) for e in files.values())
+    summary.seconds = round(time.perf_counter() - started, 2)
+    return summary
+
+
+def doc_path(settings: Settings, source: str) -> Path:
+    """Where the cleaned articles of one file are kept for the '全文' view."""
+    return settings.docs_dir / f"{source}.json"
+
+
+def delete_source(settings: Settings, name: str, embeddings: Embeddings | None = None) -> IngestSummary:
+    """Forget one file: its chunks leave the index unless another file still holds them."""
+    manifest = read_json(settings.manifest_path, {"files": {}})
+    if name not in manifest.get("files", {}):
+        raise UnsupportedFile(name, "not in the index")
+    # prune treats a file as gone when its recorded path does not exist: point it nowhere
+    manifest["files"][name]["path"] = str(settings.data_dir / "__deleted__" / name)
+    with IngestLock(settings.lock_path):
+        write_json_atomic(settings.manifest_path, manifest)
+    return ingest(settings, paths=[], prune=True, embeddings=embeddings)
+
+
+def read_manifest(settings: Settings) -> dict[str, Any]:
+    return read_json(settings.manifest_path, {"files": {}})

@@ -1,0 +1,173 @@
+"""Clean a loaded document and split it into articles whose paragraphs carry heading paths.
+
+Pure functions over lines: boilerplate dropped, punctuation normalised, broken lines joined (keeping the
+original line numbers), articles split at 第N篇 markers and title lines, outline markers turned into paths.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant import zh
+
+_ARTICLE_MARK = re.compile(r"^第[一二三四五六七八九十百\d]+篇[\s:：、.]*")
+_JOIN_MIN_CHARS = 40  # a line this long that does not end a sentence was wrapped, not ended
+
+
+@dataclass
+class Paragraph:
+    """A run of text lines joined into one paragraph; `segments` maps text offsets back to file lines."""
+
+    text: str
+    start_line: int
+    end_line: int
+    segments: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, line number)
+    heading_path: list[str] = field(default_factory=list)
+    is_heading: bool = False  # the paragraph is an outline heading (possibly with glued body text)
+    level: int = 0
+
+    def line_at(self, offset: int) -> int:
+        """The file line that holds character `offset` of this paragraph's text."""
+        line = self.start_line
+        for seg_offset, seg_line in self.segments:
+            if seg_offset <= offset:
+                line = seg_line
+            else:
+                break
+        return line
+
+
+@dataclass
+class Article:
+    """One article of a file: its title and its body paragraphs in order."""
+
+    title: str
+    paragraphs: list[Paragraph]
+    index: int = 0
+
+    @property
+    def start_line(self) -> int:
+        return self.paragraphs[0].start_line if self.paragraphs else 0
+
+    @property
+    def end_line(self) -> int:
+        return self.paragraphs[-1].end_line if self.paragraphs else 0
+
+    @property
+    def text(self) -> str:
+        """The article body as stored for display ('全文'); chunk char offsets point into it."""
+        return "\n".join(p.text for p in self.paragraphs)
+
+
+def clean_lines(lines: list[str]) -> list[tuple[int, str]]:
+    """(line number, normalised text) for every line worth keeping: boilerplate and blank lines dropped."""
+    kept = []
+    for number, raw in enumerate(lines, start=1):
+        text = zh.normalize(raw)
+        if text and not zh.is_boilerplate(text):
+            kept.append((number, text))
+    return kept
+
+
+def _joins(previous: Paragraph, line: str) -> bool:
+    """True when `line` continues `previous` (the source wrapped a sentence across lines)."""
+    if len(previous.text) < _JOIN_MIN_CHARS or zh.ends_sentence(previous.text):
+        return False
+    if previous.start_line == previous.end_line and zh.looks_like_title(previous.text):
+        return False
+    return not (zh.outline_mark(line) or _ARTICLE_MARK.match(line) or zh.is_subtitle(line))
+
+
+def join_paragraphs(numbered: list[tuple[int, str]]) -> list[Paragraph]:
+    """Join wrapped lines into paragraphs; a line ending a sentence, a heading or a title starts anew."""
+    paragraphs: list[Paragraph] = []
+    for number, text in numbered:
+        if paragraphs and _joins(paragraphs[-1], text):
+            p = paragraphs[-1]
+            glue = " " if p.text[-1:].isascii() and text[:1].isascii() and p.text[-1:].isalnum() else ""
+            p.segments.append((len(p.text) + len(glue), number))
+            p.text += glue + text
+            p.end_line = number
+        else:
+            paragraphs.append(Paragraph(text, number, number, [(0, number)]))
+    return paragraphs
+
+
+def _has_body(paragraphs: list[Paragraph]) -> bool:
+    return sum(len(p.text) for p in paragraphs if not p.is_heading) >= 60 or len(paragraphs) >= 3
+
+
+def split_articles(paragraphs: list[Paragraph], fallback_title: str) -> list[Article]:
+    """Split at 第N篇 markers and at title lines that follow body text; give each paragraph its heading path."""
+    articles: list[Article] = []
+    titles: list[str] = []  # title lines waiting for the body of the next article
+    explicit = ""  # a 第N篇 title, preferred over plain title lines
+    body: list[Paragraph] = []
+
+    def flush() -> None:
+        nonlocal titles, explicit, body
+        if body:
+            articles.append(Article(_pick_title(explicit, titles, fallback_title), body))
+        elif articles and (titles or explicit):
+            pass  # trailing title lines with no body: dropped
+        titles, explicit, body = [], "", []
+
+    for p in paragraphs:
+        mark = _ARTICLE_MARK.match(p.text)
+        if mark:
+            flush()
+            explicit = p.text[mark.end() :].strip()
+            continue
+        if zh.looks_like_title(p.text) and p.start_line == p.end_line:
+            if body and _has_body(body):
+                flush()
+            if not body:
+                titles.append(p.text)
+                continue
+        if zh.is_subtitle(p.text) and not body:
+            titles.append(p.text)
+            continue
+        body.append(p)
+    flush()
+    for i, article in enumerate(articles):
+        article.index = i
+        assign_heading_paths(article)
+    return articles
+
+
+def _pick_title(explicit: str, titles: list[str], fallback: str) -> str:
+    """The most specific title: a 第N篇 title, else the last title line; a dash subtitle is appended."""
+    subtitle = next((t for t in titles if zh.is_subtitle(t)), "")
+    plain = [t for t in titles if not zh.is_subtitle(t)]
+    title = explicit or (plain[-1] if plain else "") or fallback
+    title = re.sub(r"[（(]正[)）]$", "", title).strip()
+    return f"{title}{subtitle}" if subtitle else title
+
+
+def assign_heading_paths(article: Article) -> None:
+    """Give every paragraph the path title > 一、... > （二）... from the outline markers above it."""
+    stack: list[tuple[int, str]] = []
+    for p in article.paragraphs:
+        rest = p.text
+        if rest.startswith(article.title) and len(rest) > len(article.title):
+            rest = rest[len(article.title) :]  # '小学学校集团化办学经验材料一、集团化办学...' repeats its title
+        first = True
+        while True:
+            mark = zh.outline_mark(rest)
+            if not mark:
+                break
+            stack = [(lvl, lab) for lvl, lab in stack if lvl < mark.level]
+            stack.append((mark.level, zh.heading_label(mark)))
+            if first:
+                p.is_heading, p.level = True, mark.level
+                first = False
+            rest = mark.rest
+            if not rest:
+                break
+        p.heading_path = [article.title] + [label for _, label in stack]
+
+
+def structure(lines: list[str], fallback_title: str) -> list[Article]:
+    """The whole cleaning path for one file: lines -> clean -> paragraphs -> articles with heading paths."""
+    return split_articles(join_paragraphs(clean_lines(lines)), fallback_title)

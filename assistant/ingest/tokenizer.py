@@ -1,0 +1,51 @@
+"""One jieba tokenizer for indexing and querying: the project's user dictionary, stopwords, a private cache dir."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+
+from assistant import zh
+
+_HERE = Path(__file__).resolve().parent
+USERDICT = _HERE / "userdict.txt"
+STOPWORDS = _HERE / "stopwords.txt"
+_KEEP = re.compile(rf"[{zh.CJK}A-Za-z0-9]")
+
+jieba.setLogLevel(logging.WARNING)
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> jieba.Tokenizer:
+    """A jieba instance with the user dictionary loaded; its cache goes to a per-user dir, not a shared /tmp file."""
+    tk = jieba.Tokenizer()
+    cache_dir = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "policy-assistant"
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tk.tmp_dir = str(cache_dir)
+    except OSError:
+        tk.tmp_dir = tempfile.gettempdir()
+    tk.load_userdict(str(USERDICT))
+    return tk
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    return frozenset(w.strip() for w in STOPWORDS.read_text(encoding="utf-8").splitlines() if w.strip())
+
+
+def words(text: str) -> list[str]:
+    """All jieba words of the normalised text (punctuation and spaces dropped), in order."""
+    return [w for w in _tokenizer().lcut(zh.normalize(text)) if _KEEP.search(w)]
+
+
+def tokenize(text: str) -> list[str]:
+    """Keyword-index tokens: jieba words, lower-cased, stopwords removed."""
+    stop = stopwords()
+    return [w.lower() for w in words(text) if w not in stop]

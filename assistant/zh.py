@@ -1,0 +1,235 @@
+"""Chinese text rules in one place: width and punctuation normalisation, boilerplate, sentences, outline markers.
+
+Every function here is pure (str in, str/list out) so the rules are tested with real corpus lines and
+changed in one spot; ingest, retrieval and answering all call these instead of writing their own regexes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_CHAR = re.compile(f"[{CJK}]")
+_FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)} | {
+    c: c - 0xFEE0 for c in list(range(0xFF21, 0xFF3B)) + list(range(0xFF41, 0xFF5B))
+}
+_FULLWIDTH_ALNUM[0x3000] = 0x20  # ideographic space -> space
+
+SENTENCE_END = "。！？；…"
+CLOSERS = "”’」』）】》\"'"
+_SENTENCE_RE = re.compile(f"[^{SENTENCE_END}\n]*(?:[{SENTENCE_END}]+[{CLOSERS}]*|\n|$)")
+TERMINAL_PUNCT = SENTENCE_END + "：:”」）)】》"
+
+# ---------------------------------------------------------------- normalisation
+
+_HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+_CJKISH = f"[{CJK}“”《》（）【】、，。：；！？]"
+_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{CJK}，。、；：！？“”《》（）])[ \t\u00a0]+(?=[{CJK}，。、；：！？“”《》（）])")
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(_CJK_CHAR.match(ch))
+
+
+def cjk_count(text: str) -> int:
+    return len(_CJK_CHAR.findall(text))
+
+
+def unify_width(text: str) -> str:
+    """Full-width digits/letters and the ideographic space become ASCII (１２３ -> 123)."""
+    return text.translate(_FULLWIDTH_ALNUM)
+
+
+def _fullwidth_punct(text: str) -> str:
+    """Half-width , : ; ? ! ( ) next to Chinese text become full-width; 2020.5, 1.5, 10:30 stay intact."""
+    out = list(text)
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch not in _HALF_TO_FULL:
+            continue
+        prev = text[i - 1] if i > 0 else ""
+        nxt = text[i + 1] if i + 1 < n else ""
+        if ch in ",:" and prev.isdigit() and nxt.isdigit():
+            continue  # 1,000 or 10:30
+        if ch in "()":
+            # a bracket pair whose inside or surroundings are Chinese
+            window = text[max(0, i - 1) : i + 3] if ch == "(" else text[max(0, i - 3) : i + 2]
+            if _CJK_CHAR.search(window) or re.search(r"[（(][一二三四五六七八九十\d]{1,3}$", text[: i + 1]):
+                out[i] = _HALF_TO_FULL[ch]
+            continue
+        if (prev and re.match(_CJKISH, prev)) or (nxt and re.match(_CJKISH, nxt)) or cjk_count(text) > len(text) // 3:
+            out[i] = _HALF_TO_FULL[ch]
+    return "".join(out)
+
+
+def normalize(text: str) -> str:
+    """One line of scraped text made canonical: widths unified, CJK-internal spaces dropped, punctuation full-width."""
+    text = unify_width(text).replace("\u00a0", " ").replace("\ufeff", "")
+    text = text.replace("<正>", "")
+    text = re.sub(r"\s+相似文献\s*$", "", text)  # search-result pages end each abstract with this link
+    text = _SPACE_BETWEEN_CJK.sub("", text)
+    text = _fullwidth_punct(text)
+    text = re.sub(r"(?<=[（(])[ \t]+|[ \t]+(?=[）)])", "", text)
+    return text.strip()
+
+
+def compact(text: str) -> str:
+    """Whitespace removed: the form used for hashing and for 'is this substring in that passage' checks."""
+    return re.sub(r"\s+", "", normalize(text))
+
+
+# ---------------------------------------------------------------- boilerplate
+
+_BOILERPLATE = [
+    re.compile(p)
+    for p in (
+        r"下载文档前请自行甄别",
+        r"仅部分预览.*不可在线预览",
+        r"^[-\s\d、.]*(?:该文档|本文档|文档)?.*(?:下载|预览).*(?:积分|会员|下载券|原创力|道客)",
+        r"^相似文献$",
+        r"^\d{1,3}[.、．]$",  # a lone list number of a search-result page
+        r"共查询到\d+条相似文献",
+        r"设为首页",
+        r"免责声明",
+        r"加入收藏",
+        r"^Copyright|版权所有|ICP备",
+        r"^首页\s*\|",
+        r"官方微博|高级检索",
+        r"时间[:：].*下载本文",
+        r"作者[:：]\s*会员上传",
+        r"写写帮文库",
+        r"小编为你整理了",
+        r"^简介[:：]",
+        r"^\d{6,}_",  # 219382126_集团化办学的思考与实践 (a download id prefix)
+        r"^-?\s*\d+、\s*(?:\"|“)?仅部分预览",
+        r"^(?:上一篇|下一篇|返回顶部|点击查看|扫一扫|分享到)",
+        r"^The Horizon of Education",
+        r"^[A-Za-z ]*\d+\s*$",  # page numbers / running footers like 'P 12'
+    )
+]
+
+
+def is_boilerplate(line: str) -> bool:
+    """True for site furniture of web-scraped documents (download notices, 相似文献, 设为首页, footers)."""
+    s = line.strip()
+    if not s:
+        return False
+    if re.fullmatch(r"[\W_]+", s):  # lines of only punctuation/symbols
+        return True
+    return any(p.search(s) for p in _BOILERPLATE)
+
+
+# ---------------------------------------------------------------- sentences
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split on 。！？；… and line ends, keeping the end mark and any closing quote with its sentence."""
+    return [s for s in (m.group(0).strip() for m in _SENTENCE_RE.finditer(text)) if s]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of each sentence of split_sentences in text (whitespace trimmed)."""
+    spans = []
+    for m in _SENTENCE_RE.finditer(text):
+        s, e = m.span()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            spans.append((s, e))
+    return spans
+
+
+def ends_sentence(line: str) -> bool:
+    """True when a line ends with a mark after which a new line really is a new paragraph."""
+    s = line.rstrip()
+    return bool(s) and s[-1] in TERMINAL_PUNCT
+
+
+# ---------------------------------------------------------------- outline markers
+
+_NUM_CN = "一二三四五六七八九十百零〇两"
+OUTLINE_PATTERNS: list[tuple[int, re.Pattern[str]]] = [
+    (1, re.compile(f"^第[{_NUM_CN}\\d]+(?:部分|篇|章|编)[\\s:：、.]*")),
+    (2, re.compile(f"^[{_NUM_CN}]{{1,3}}[、.．]\\s*")),
+    (3, re.compile(f"^[（(][{_NUM_CN}]{{1,3}}[)）][、.．]?\\s*")),
+    (4, re.compile(r"^\d{1,2}(?:[、．•·]|\.(?!\d))\s*")),
+    (5, re.compile(r"^[（(]\d{1,2}[)）][、.．]?\s*")),
+]
+_HEADING_WORDS = (
+    "指导思想|总体目标|基本原则|主要措施|主要任务|工作目标|组织保障|保障措施|工作要求|实施步骤|目标任务|"
+    "引言|结论|结语|背景|意义|现状|问题|建议|对策|策略|途径|方法|目标|原则|措施|任务|保障|要求|机制|模式|"
+    "内容|成效|做法|经验|情况|分析|总结|展望|体系|概念|内涵|优势|思考|实践|方向|评价|设置|职责|定位|组成|进展|成果"
+)
+_HEADING_END = re.compile(f"^.{{0,14}}?(?:{_HEADING_WORDS})")
+
+
+@dataclass(frozen=True)
+class OutlineMark:
+    """A Chinese outline marker at the start of a line: its level (1 = 第一部分 ... 5 = （1）) and heading text."""
+
+    level: int
+    marker: str
+    heading: str
+    rest: str  # text on the same line after the heading (glued body text)
+
+
+def outline_mark(line: str) -> OutlineMark | None:
+    """Recognise 第一部分/第一篇/第一章, 一、, （一）, 1./1、, （1） and cut the heading off glued body text.
+
+    Scraped lines often glue the heading to its first sentence ("一、指导思想以习近平..."): a short first
+    clause is the heading; otherwise the shortest prefix ending in a heading word (目标, 原则, 措施...).
+    """
+    s = line.strip()
+    for level, pat in OUTLINE_PATTERNS:
+        m = pat.match(s)
+        if not m:
+            continue
+        body = s[m.end() :]
+        if not body or body[0] in "，,。":
+            return None
+        marker = m.group(0).strip()
+        heading, rest = _cut_heading(body)
+        return OutlineMark(level, marker, heading, rest)
+    return None
+
+
+def _cut_heading(body: str) -> tuple[str, str]:
+    clause = re.match(r"[^，。；：！？:;,]*", body).group(0)  # type: ignore[union-attr]
+    if len(body) <= 30 and not re.search("[。；！？]", body[:-1]):
+        return body.rstrip("。；;"), ""
+    m = _HEADING_END.match(body)
+    if m and len(m.group(0)) <= len(clause):
+        return m.group(0), body[m.end() :].lstrip("。：:；;，, ")
+    if len(clause) <= 16 and len(clause) < len(body):
+        return clause, body[len(clause) :].lstrip("。：:；;，, ")
+    return body[:12] + "…", body
+
+
+def heading_label(mark: OutlineMark) -> str:
+    """How a heading shows in a heading path: '三、主要措施', '（二）加大扶持力度'."""
+    marker = mark.marker.rstrip()
+    if mark.level == 1 and not re.search("[:：、.]$", marker):
+        marker += "："
+    return f"{marker}{mark.heading}"
+
+
+# ---------------------------------------------------------------- titles
+
+
+def looks_like_title(line: str) -> bool:
+    """A short line with no sentence punctuation and no outline marker: a document or article title."""
+    s = line.strip()
+    if not (4 <= len(s) <= 60) or cjk_count(s) < 4 or (len(s) > 40 and "——" not in s):
+        return False
+    if outline_mark(s) or s[-1] in TERMINAL_PUNCT or re.search("[。！？；，,]", s):
+        return False
+    return not s.startswith(("——", "--"))
+
+
+def is_subtitle(line: str) -> bool:
+    """'——实验小学与陈坊中小学教育共同体汇报材料': a dash-led line that belongs to the title above it."""
+    s = line.strip()
+    return s.startswith(("——", "--", "—")) and len(s) <= 60 and not re.search("[。！？]", s)
