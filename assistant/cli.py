@@ -121,5 +121,83 @@ def stats(
     console.print(table)
 
 
+def _read_batch(path: Path) -> list[dict[str, Any]]:
+    """Queries from a file: one per line, or JSON Lines with `question` (and `id`, `history`) per object."""
+    from assistant.errors import AssistantError as _Err
+
+    items = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise _Err(f"{path}: cannot read ({exc.strerror})") from None
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("{"):
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise _Err(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+            if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
+                raise _Err(f"{path}:{number}: a JSON line needs a string field 'question'")
+            items.append({"id": obj.get("id", number), "question": obj["question"], "history": obj.get("history") or []})
+        else:
+            items.append({"id": number, "question": line, "history": []})
+    return items
+
+
+@app.command()
+@_friendly
+def search(
+    query: Annotated[str | None, typer.Argument(help="the question")] = None,
+    k: Annotated[int, typer.Option("--k", help="hits to return")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON array of hits (JSON Lines with --batch)")] = False,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid | keyword | dense")] = "hybrid",
+    source: Annotated[list[str] | None, typer.Option("--source", help="only these files (repeatable)")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="file of queries (lines or JSONL)")] = None,
+    neighbours: Annotated[bool, typer.Option("--neighbours", help="add the previous/next chunk as context")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Hybrid search (jieba BM25 + dense, fused); a table, or the hit contract with --json."""
+    from assistant.retrieve.hybrid import Retriever
+
+    if mode not in ("hybrid", "keyword", "dense"):
+        raise typer.BadParameter("mode must be hybrid, keyword or dense", param_hint="--mode")
+    if (query is None) == (batch is None):
+        raise typer.BadParameter("give a query or --batch FILE (not both)")
+    settings = _settings(data_dir)
+    items = _read_batch(batch) if batch else [{"id": None, "question": query}]
+    retriever = Retriever(settings)
+
+    def as_dict(hit: Any) -> dict[str, Any]:
+        d = hit.to_json()
+        if neighbours:
+            d["context_before"] = getattr(hit, "context_before", "")
+            d["context_after"] = getattr(hit, "context_after", "")
+        return d
+
+    for item in items:
+        hits = retriever.search(item["question"], k=k, mode=mode, sources=source or None, neighbours=neighbours)  # type: ignore[arg-type]
+        if batch:
+            if as_json:
+                _print_json({"id": item["id"], "question": item["question"], "hits": [as_dict(h) for h in hits]})
+                continue
+            console.rule(str(item["question"]))
+        elif as_json:
+            _print_json([as_dict(h) for h in hits])
+            continue
+        table = Table(show_lines=True)
+        for col in ("#", "score", "kw", "dense", "source", "heading / lines", "text"):
+            table.add_column(col)
+        for h in hits:
+            table.add_row(
+                str(h.rank), f"{h.score:.3f}", str(h.keyword_rank or "-"), str(h.dense_rank or "-"),
+                ", ".join(h.sources), f"{h.heading}\n行 {h.start_line}-{h.end_line}",
+                h.text[:160] + ("…" if len(h.text) > 160 else ""),
+            )
+        console.print(table)
+
+
 def main() -> None:  # pragma: no cover
     app()

@@ -132,10 +132,8 @@ class Index:
         return int(self.collection.count())
 
     def fingerprint(self) -> str:
-        """Changes whenever a chunk is added, removed or re-labelled: hash of ids + their sources."""
-        got = self.collection.get(include=["metadatas"])
-        pairs = sorted(f"{i}:{(m or {}).get('sources', '')}" for i, m in zip(got["ids"], got["metadatas"], strict=True))
-        return hashlib.sha256("\n".join(pairs).encode()).hexdigest()[:32]
+        """See `fingerprint`: computed from the stored records."""
+        return fingerprint(self.get())
 
     @property
     def model_name(self) -> str:
@@ -160,3 +158,9 @@ def sources_of(metadata: dict[str, Any]) -> list[str]:
     if isinstance(raw, str) and raw.startswith("["):
         return list(json.loads(raw))
     return [str(metadata.get("source", ""))] if metadata.get("source") else []
+
+
+def fingerprint(records: list[dict[str, Any]]) -> str:
+    """Of a collection's records (ids and their sources): changes whenever a chunk is added, removed or relabelled."""
+    pairs = sorted(f"{r['id']}:{r['metadata'].get('sources', '')}" for r in records)
+    return hashlib.sha256("\n".join(pairs).encode()).hexdigest()[:32]

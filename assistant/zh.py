@@ -15,6 +15,7 @@ _FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)} | {
     c: c - 0xFEE0 for c in list(range(0xFF21, 0xFF3B)) + list(range(0xFF41, 0xFF5B))
 }
 _FULLWIDTH_ALNUM[0x3000] = 0x20  # ideographic space -> space
+_ENCLOSED_LIST_NUMBERS = {c: f"{c - 0x2487}." for c in range(0x2488, 0x249C)}  # ⒈ ... ⒛ -> 1. ... 20.
 
 SENTENCE_END = "。！？；…"
 CLOSERS = "”’」』）】》\"'"
@@ -37,8 +38,8 @@ def cjk_count(text: str) -> int:
 
 
 def unify_width(text: str) -> str:
-    """Full-width digits/letters and the ideographic space become ASCII (１２３ -> 123)."""
-    return text.translate(_FULLWIDTH_ALNUM)
+    """Full-width digits/letters and the ideographic space become ASCII (１２３ -> 123), ⒈ becomes 1."""
+    return text.translate(_FULLWIDTH_ALNUM).translate(_ENCLOSED_LIST_NUMBERS)
 
 
 def _fullwidth_punct(text: str) -> str:
@@ -63,10 +64,14 @@ def _fullwidth_punct(text: str) -> str:
     return "".join(out)
 
 
+_RUNNING_HEADER = re.compile(r"^(?:The Horizon of Education|新教育\s*上旬刊)\s*\d*")
+
+
 def normalize(text: str) -> str:
     """One line of scraped text made canonical: widths unified, CJK-internal spaces dropped, punctuation full-width."""
     text = unify_width(text).replace("\u00a0", " ").replace("\ufeff", "")
     text = text.replace("<正>", "")
+    text = _RUNNING_HEADER.sub("", text)  # a journal's page header glued to the first sentence of the page
     text = re.sub(r"\s+相似文献\s*$", "", text)  # search-result pages end each abstract with this link
     text = _SPACE_BETWEEN_CJK.sub("", text)
     text = _fullwidth_punct(text)
@@ -104,7 +109,9 @@ _BOILERPLATE = [
         r"^\d{6,}_",  # 219382126_集团化办学的思考与实践 (a download id prefix)
         r"^-?\s*\d+、\s*(?:\"|“)?仅部分预览",
         r"^(?:上一篇|下一篇|返回顶部|点击查看|扫一扫|分享到)",
-        r"^The Horizon of Education",
+        r"^下载.{0,40}(?:word格式文档|\.docx?)$",  # '下载加强校际合作 促进均衡发展.doc'
+        r"将本文档下载到|^点此处下载|^文档为doc格式|^声明[:：]本文内容由互联网用户|^相关范文推荐$",
+        r"^!\[[^\]]*\]\(https?://",  # a markdown image line left in scraped text
         r"^[A-Za-z ]*\d+\s*$",  # page numbers / running footers like 'P 12'
     )
 ]
@@ -191,12 +198,21 @@ def outline_mark(line: str) -> OutlineMark | None:
         if not body or body[0] in "，,。":
             return None
         marker = m.group(0).strip()
-        heading, rest = _cut_heading(body)
+        heading, rest = _cut_heading(body, level)
         return OutlineMark(level, marker, heading, rest)
     return None
 
 
-def _cut_heading(body: str) -> tuple[str, str]:
+# a deeper marker glued to a short heading: '基本原则1.坚持立足实际' -> '基本原则' + '1.坚持立足实际'
+_GLUED_MARKER = re.compile(
+    f"[^，。；：！？:;,\\d（(]{{2,20}}?(?=\\d{{1,2}}(?:[、．•·]|\\.(?!\\d))|[（(](?:[{_NUM_CN}]{{1,3}}|\\d{{1,2}})[)）])"
+)
+
+
+def _cut_heading(body: str, level: int = 0) -> tuple[str, str]:
+    glued = _GLUED_MARKER.match(body) if level <= 3 else None
+    if glued:
+        return glued.group(0), body[glued.end() :]
     clause = re.match(r"[^，。；：！？:;,]*", body).group(0)  # type: ignore[union-attr]
     if len(body) <= 30 and not re.search("[。；！？]", body[:-1]):
         return body.rstrip("。；;"), ""

