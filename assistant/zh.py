@@ -55,9 +55,15 @@ def _fullwidth_punct(text: str) -> str:
             continue  # 1,000 or 10:30
         if ch in "()":
             # a bracket pair whose inside or surroundings are Chinese
-            window = text[max(0, i - 1) : i + 3] if ch == "(" else text[max(0, i - 3) : i + 2]
+            close = text.find(")", i + 1, i + 14) if ch == "(" else -1
+            if ch == "(":
+                window = text[max(0, i - 1) : close + 2] if close != -1 else text[max(0, i - 1) : i + 3]
+            else:
+                window = text[max(0, i - 3) : i + 2]
             if _CJK_CHAR.search(window) or re.search(r"[（(][一二三四五六七八九十\d]{1,3}$", text[: i + 1]):
                 out[i] = _HALF_TO_FULL[ch]
+            elif ch == ")" and re.search(r"（[^（()）]*$", "".join(out[:i])):
+                out[i] = "）"  # closes a bracket opened full-width: '（人工客服工作时间：9:00-18:30)'
             continue
         if (prev and re.match(_CJKISH, prev)) or (nxt and re.match(_CJKISH, nxt)) or cjk_count(text) > len(text) // 3:
             out[i] = _HALF_TO_FULL[ch]
@@ -111,7 +117,7 @@ _BOILERPLATE = [
         r"^(?:上一篇|下一篇|返回顶部|点击查看|扫一扫|分享到)",
         r"^下载.{0,40}(?:word格式文档|\.docx?)$",  # '下载加强校际合作 促进均衡发展.doc'
         r"将本文档下载到|^点此处下载|^文档为doc格式|^声明[:：]本文内容由互联网用户|^相关范文推荐$",
-        r"^!\[[^\]]*\]\(https?://",  # a markdown image line left in scraped text
+        r"^!\[.*\]\(https?://",  # a markdown image line left in scraped text
         r"^[A-Za-z ]*\d+\s*$",  # page numbers / running footers like 'P 12'
     )
 ]

@@ -69,7 +69,7 @@ def chunk_article(
     for s in sentences:
         if len(current) > carried:
             size = current[-1].end - current[0].start
-            too_long = size + (s.end - s.start) > max_chars
+            too_long = s.end - current[0].start > max_chars  # counts the line break between paragraphs too
             new_section = s.opens_section and size >= min_chars // 2
             if too_long or new_section:
                 groups.append((current, carried))

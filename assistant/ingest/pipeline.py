@@ -11,7 +11,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -235,7 +235,7 @@ def ingest(
                 "size": item.raw.size,
                 "mtime": item.raw.mtime,
                 "sha256": item.raw.sha256,
-                "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "articles": len(item.articles),
                 "chunks": locations,
             }
@@ -287,7 +287,7 @@ def ingest(
             "version": MANIFEST_VERSION,
             "embedding": embedding_name(embeddings),
             "dimension": int(getattr(embeddings, "dimension", 0) or 0),
-            "last_ingest": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "last_ingest": datetime.now(UTC).isoformat(timespec="seconds"),
             "files": files,
         }
         write_json_atomic(settings.manifest_path, manifest)

@@ -71,12 +71,25 @@ def clean_lines(lines: list[str]) -> list[tuple[int, str]]:
 
 
 def _joins(previous: Paragraph, line: str) -> bool:
-    """True when `line` continues `previous` (the source wrapped a sentence across lines)."""
-    if len(previous.text) < _JOIN_MIN_CHARS or zh.ends_sentence(previous.text):
+    """True when `line` continues `previous` (the source wrapped a sentence across lines).
+
+    A long line that ends no sentence was wrapped; so was a short one that stops inside a clause list
+    ('政府应该增加对农村学校的资金支持,提高农村教师'), unless it is a heading or a title repeated below.
+    """
+    if zh.ends_sentence(previous.text) or _repeats_title(previous.text, line):
         return False
+    if len(previous.text) < _JOIN_MIN_CHARS:
+        single = previous.start_line == previous.end_line
+        if not re.search("[，、]", previous.text) or (single and zh.outline_mark(previous.text)):
+            return False
     if previous.start_line == previous.end_line and zh.looks_like_title(previous.text):
         return False
     return not (zh.outline_mark(line) or _ARTICLE_MARK.match(line) or zh.is_subtitle(line))
+
+
+def _repeats_title(title: str, text: str) -> bool:
+    """'推动名校集团化办学，促进…' followed by a paragraph that opens with it (after a page number): a title."""
+    return len(title) <= 40 and len(text) > len(title) and text.lstrip("0123456789").startswith(title)
 
 
 def join_paragraphs(numbered: list[tuple[int, str]]) -> list[Paragraph]:
@@ -108,18 +121,24 @@ def split_articles(paragraphs: list[Paragraph], fallback_title: str) -> list[Art
     def flush() -> None:
         nonlocal titles, explicit, body
         if body:
-            articles.append(Article(_pick_title(explicit, titles, fallback_title), body))
+            if not articles and len(titles) > 1 and not zh.is_subtitle(titles[0]):
+                titles = titles[1:]  # the file's own title line above the first article's title
+            articles.append(Article(_pick_title(explicit, titles, fallback_title, body[0].text), body))
         elif articles and (titles or explicit):
             pass  # trailing title lines with no body: dropped
         titles, explicit, body = [], "", []
 
-    for p in paragraphs:
+    for i, p in enumerate(paragraphs):
         mark = _ARTICLE_MARK.match(p.text)
         if mark:
             flush()
             explicit = p.text[mark.end() :].strip()
             continue
-        if zh.looks_like_title(p.text) and p.start_line == p.end_line:
+        following = paragraphs[i + 1].text if i + 1 < len(paragraphs) else ""
+        titled = zh.looks_like_title(p.text) or (
+            _repeats_title(p.text, following) and not zh.ends_sentence(p.text) and not zh.outline_mark(p.text)
+        )
+        if titled and p.start_line == p.end_line:
             if body and _has_body(body):
                 flush()
             if not body:
@@ -136,11 +155,13 @@ def split_articles(paragraphs: list[Paragraph], fallback_title: str) -> list[Art
     return articles
 
 
-def _pick_title(explicit: str, titles: list[str], fallback: str) -> str:
-    """The most specific title: a 第N篇 title, else the last title line; a dash subtitle is appended."""
+def _pick_title(explicit: str, titles: list[str], fallback: str, first_text: str = "") -> str:
+    """The most specific title: a 第N篇 title, else the title line the body repeats, else the first title
+    line (later ones are wrapped title fragments or author lines); a dash subtitle is appended."""
     subtitle = next((t for t in titles if zh.is_subtitle(t)), "")
     plain = [t for t in titles if not zh.is_subtitle(t)]
-    title = explicit or (plain[-1] if plain else "") or fallback
+    repeated = [t for t in plain if first_text.startswith(t)]
+    title = explicit or (repeated or plain or [""])[0] or fallback
     title = re.sub(r"[（(]正[)）]$", "", title).strip()
     return f"{title}{subtitle}" if subtitle else title
 

@@ -145,8 +145,8 @@ class Retriever:
         if neighbours:
             for hit in hits:
                 before, after = self.neighbours(hit.chunk_id)
-                setattr(hit, "context_before", before.text if before else "")
-                setattr(hit, "context_after", after.text if after else "")
+                hit.context_before = before.text if before else ""
+                hit.context_after = after.text if after else ""
         return hits
 
     def hit(self, chunk_id: str, rank: int = 0, score: float = 0.0) -> Hit:

@@ -1,0 +1,203 @@
+"""condense -> retrieve -> compose -> cite/verify as LCEL runnables over one state dict.
+
+Each step is a `RunnableLambda` taking and returning the state, so a step can be invoked alone in a test and
+the whole is `condense | retrieve | compose | finish`. `stream_answer` yields text as it is produced (LLM
+tokens, or extractive sentences) and then the final, verified `Answer`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from assistant.answer import extractive
+from assistant.answer.condense import condense
+from assistant.answer.refusal import REFUSAL_TEXT, Support, assess, corpus_blob
+from assistant.answer.terms import question_terms
+from assistant.answer.verify import citation, verify
+from assistant.config import Settings
+from assistant.llm import describe_model
+from assistant.models import Answer, Hit
+from assistant.prompts import load_prompt
+from assistant.retrieve.hybrid import Retriever
+
+State = dict[str, Any]
+LLM_FAILED = "大模型服务暂不可用（{error}），以下为摘录式回答。"
+
+
+class AnswerChain:
+    """The steps of answering one question; holds the retriever, the optional chat model and corpus statistics."""
+
+    def __init__(self, settings: Settings, retriever: Retriever, llm: BaseChatModel | None = None):
+        self.settings = settings
+        self.retriever = retriever
+        self.llm = llm
+        self._stats_for = ""
+
+    # ------------------------------------------------------------------ corpus statistics (per index state)
+    def _refresh_stats(self) -> None:
+        if self._stats_for != self.retriever.fingerprint:
+            records = self.retriever.records.values()
+            self.idf = extractive.idf_table([r["metadata"].get("tokens", "").split() for r in records])
+            self.corpus = corpus_blob([r["text"] for r in records])
+            self._stats_for = self.retriever.fingerprint
+
+    # ------------------------------------------------------------------ steps
+    def condense(self, state: State) -> State:
+        history = state.get("history") or []
+        question = state["question"]
+        standalone = question
+        if history and self.llm is not None:
+            try:
+                text = "\n".join(f"{m['role']}: {m['content']}" for m in history[-6:])
+                standalone = (load_prompt("condense") | self.llm | StrOutputParser()).invoke(
+                    {"history": text, "question": question}
+                ).strip() or question
+            except Exception:
+                standalone = condense(question, history)
+        elif history:
+            standalone = condense(question, history)
+        return {**state, "standalone_question": standalone}
+
+    def retrieve(self, state: State) -> State:
+        k = state.get("k") or self.settings.top_k
+        hits = self.retriever.search(state["standalone_question"], k=k, sources=state.get("sources"))
+        return {**state, "hits": hits}
+
+    def assess(self, state: State) -> State:
+        """Score sentences and measure support (needed by both composers and the refusal)."""
+        self._refresh_stats()
+        hits: list[Hit] = state["hits"]
+        q = state["standalone_question"]
+        terms = question_terms(q)
+        ranked = extractive.score(q, terms, hits, extractive.candidates(hits), self.idf, self.retriever.embeddings)
+        chosen = extractive.select(q, ranked, self.settings.answer_sentences)
+        verdict = assess(terms, hits, chosen, self.corpus, self.idf)
+        return {**state, "chosen": chosen, "support": verdict}
+
+    def compose_extractive(self, state: State) -> State:
+        hits: list[Hit] = state["hits"]
+        chosen: list[extractive.Evidence] = state["chosen"]
+        numbers: dict[int, int] = {}
+        for ev in chosen:
+            numbers.setdefault(ev.hit, len(numbers) + 1)
+        sentences = [f"{extractive.tidy(ev.text)[:-1]}[{numbers[ev.hit]}]{extractive.tidy(ev.text)[-1]}" for ev in chosen]
+        citations = [
+            citation(n, hits[i], extractive.quote_for(hits[i], [e for e in chosen if e.hit == i]))
+            for i, n in sorted(numbers.items(), key=lambda kv: kv[1])
+        ]
+        return {**state, "answer": "".join(sentences), "citations": citations, "mode": "extractive", "model": "extractive"}
+
+    def compose_llm(self, state: State) -> Iterator[str | State]:
+        """Stream the model's tokens, then verify; any endpoint failure falls back to the extractive answer."""
+        assert self.llm is not None
+        hits: list[Hit] = state["hits"]
+        passages = "\n\n".join(
+            f"[{i}] 《{h.article_title}》 {h.heading}（{', '.join(h.sources)} 第{h.start_line}-{h.end_line}行）\n«{h.text}»"
+            for i, h in enumerate(hits, start=1)
+        )
+        chain = load_prompt("answer") | self.llm | StrOutputParser()
+        text = ""
+        try:
+            for token in chain.stream({"passages": passages, "question": state["standalone_question"]}):
+                text += token
+                yield token
+        except Exception as exc:  # timeout, 5xx, refused connection: never a traceback for the user
+            fallback = self.compose_extractive(state)
+            yield {**fallback, "notice": LLM_FAILED.format(error=type(exc).__name__)}
+            return
+        answer, citations, removed = verify(text, hits)
+        yield {
+            **state, "answer": answer, "citations": citations, "removed_sentences": removed,
+            "mode": "llm", "model": describe_model(self.settings), "llm_refused": "未找到依据" in text,
+        }
+
+    def finish(self, state: State) -> Answer:
+        """The Answer contract; refused (with up to 3 '可能相关' passages) when support is weak or nothing survived."""
+        hits: list[Hit] = state["hits"]
+        verdict: Support = state["support"]
+        refused = verdict.refused or not state.get("citations") or bool(state.get("llm_refused"))
+        related = []
+        if refused:
+            for n, hit in enumerate(hits[:3], start=1):
+                picked = [e for e in state.get("chosen", []) if e.hit == n - 1] or extractive.candidates([hit])[:1]
+                related.append(citation(n, hit, extractive.quote_for(hit, picked) if picked else hit.text))
+        return Answer(
+            question=state["question"],
+            standalone_question=state["standalone_question"],
+            answer=REFUSAL_TEXT if refused else state["answer"],
+            citations=[] if refused else state["citations"],
+            refused=refused,
+            mode=state.get("mode", "extractive"),
+            model=state.get("model", "extractive"),
+            latency_ms=round((time.perf_counter() - state["started"]) * 1000, 1),
+            related=related,
+            notice=state.get("notice"),
+        )
+
+    # ------------------------------------------------------------------ the composed chain
+    def _compose(self, state: State) -> State:
+        if state["support"].refused or not state["hits"]:
+            return {**state, "citations": [], "mode": "llm" if self.llm else "extractive", "model": describe_model(self.settings)}
+        if self.llm is None:
+            return self.compose_extractive(state)
+        final: State = state
+        for item in self.compose_llm(state):
+            if isinstance(item, dict):
+                final = item
+        return final
+
+    @cached_property
+    def chain(self) -> Runnable:
+        """The whole answer as one LCEL runnable: {'question', 'history', 'k', 'sources'} -> Answer."""
+        return (
+            RunnableLambda(self.condense, name="condense")
+            | RunnableLambda(self.retrieve, name="retrieve")
+            | RunnableLambda(self.assess, name="assess")
+            | RunnableLambda(self._compose, name="compose")
+            | RunnableLambda(self.finish, name="cite")
+        )
+
+    def invoke(self, question: str, history: list[dict[str, str]] | None = None, **kwargs: Any) -> Answer:
+        return self.chain.invoke({"question": question, "history": history or [], "started": time.perf_counter(), **kwargs})
+
+    def stream_answer(self, question: str, history: list[dict[str, str]] | None = None, **kwargs: Any) -> Iterator[str | Answer]:
+        """Text pieces as they are produced, then the final verified Answer (its text may differ from the stream)."""
+        state: State = {"question": question, "history": history or [], "started": time.perf_counter(), **kwargs}
+        for step in (self.condense, self.retrieve, self.assess):
+            state = step(state)
+        if state["support"].refused or not state["hits"] or self.llm is None:
+            state = self._compose(state)
+            answer = self.finish(state)
+            yield from _pieces(answer.answer)
+            yield answer
+            return
+        for item in self.compose_llm(state):
+            if isinstance(item, dict):
+                state = item
+            else:
+                yield item
+        yield self.finish(state)
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """An extractive answer streamed sentence by sentence."""
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in "。！？；" and (i + 1 == len(text) or text[i + 1] != "["):
+            yield text[start : i + 1]
+            start = i + 1
+    if start < len(text):
+        yield text[start:]
+
+
+def history_messages(history: list[dict[str, str]]) -> list[HumanMessage | AIMessage]:
+    """Chat history in LangChain message form (for callers that build their own prompts)."""
+    return [HumanMessage(m["content"]) if m["role"] == "user" else AIMessage(m["content"]) for m in history]

@@ -1,0 +1,148 @@
+"""The extractive composer: the 1–5 corpus sentences that best answer the question, in a sensible order, cited.
+
+No model is needed: sentences are scored by the idf-weighted share of the question's terms they contain, the
+embedding similarity of the few best candidates, the strength of their passage, and whether they hold the
+number or date the question asks for. Near-duplicate sentences are never chosen twice.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant import zh
+from assistant.answer.terms import QuestionTerms, has_number
+from assistant.models import Hit
+
+_LIST_QUESTION = re.compile(r"哪些|哪几|有什么|措施|要点|做法|办法|途径|原则|内容|方面|模式|类型|提纲|列出|起草|怎样|如何|怎么")
+_LEADING_MARK = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]、?|\d{1,2}[、.．](?!\d))")
+
+
+@dataclass
+class Evidence:
+    """One candidate sentence: which hit it comes from, where in that hit's text, and how well it answers."""
+
+    hit: int
+    start: int
+    end: int
+    text: str
+    coverage: float = 0.0
+    dense: float = 0.0
+    score: float = 0.0
+
+
+def weighted_coverage(text: str, terms: tuple[str, ...], idf: dict[str, float]) -> float:
+    """idf-weighted share of the terms that occur in text (substring match, whitespace-insensitive)."""
+    if not terms:
+        return 0.0
+    flat = zh.compact(text).lower()
+    total = sum(idf.get(t, 1.0) for t in terms)
+    return sum(idf.get(t, 1.0) for t in terms if t in flat) / total if total else 0.0
+
+
+def candidates(hits: list[Hit]) -> list[Evidence]:
+    """Every sentence of every hit that could stand as a claim (not a bare heading or fragment)."""
+    found = []
+    for i, hit in enumerate(hits):
+        for s, e in zh.sentence_spans(hit.text):
+            text = hit.text[s:e]
+            if zh.cjk_count(text) < 8 or (text[-1] not in zh.SENTENCE_END and len(text) < 30):
+                continue  # fragments and bare headings ('三、前锋学区的管理模式') are no answer
+            found.append(Evidence(i, s, e, text))
+    return found
+
+
+def _bigrams(text: str) -> set[str]:
+    flat = zh.compact(text)
+    return {flat[i : i + 2] for i in range(len(flat) - 1)}
+
+
+def near_duplicate(a: str, b: str, threshold: float = 0.6) -> bool:
+    x, y = _bigrams(a), _bigrams(b)
+    return bool(x and y) and len(x & y) / min(len(x), len(y)) >= threshold
+
+
+def score(
+    question: str,
+    terms: QuestionTerms,
+    hits: list[Hit],
+    evidence: list[Evidence],
+    idf: dict[str, float],
+    embeddings: Embeddings | None,
+    dense_top: int = 8,
+) -> list[Evidence]:
+    """Score candidates; the embedding model re-scores only the `dense_top` best by keywords (latency)."""
+    if not evidence:
+        return []
+    best_hit = max((h.score for h in hits), default=1.0) or 1.0
+    for ev in evidence:
+        ev.coverage = weighted_coverage(ev.text, terms.terms, idf)
+        prior = hits[ev.hit].score / best_hit
+        ev.score = 0.6 * ev.coverage + 0.25 * prior - 0.03 * ev.hit
+        if terms.asks_number and has_number(ev.text):
+            ev.score += 0.15
+        if len(ev.text) > 220:
+            ev.score -= 0.05  # run-on sentences make poor answers
+    ranked = sorted(evidence, key=lambda e: -e.score)
+    if embeddings is not None:
+        head = ranked[:dense_top]
+        q = np.asarray(embeddings.embed_query(question), dtype=np.float32)
+        vectors = np.asarray(embeddings.embed_documents([e.text for e in head]), dtype=np.float32)
+        sims = vectors @ q
+        low, high = float(sims.min()), float(sims.max())
+        for ev, sim in zip(head, sims, strict=True):
+            ev.dense = float(sim)
+            ev.score += 0.3 * ((float(sim) - low) / (high - low) if high > low else 1.0)
+        ranked = sorted(evidence, key=lambda e: -e.score)
+    return ranked
+
+
+def select(question: str, ranked: list[Evidence], max_sentences: int = 4) -> list[Evidence]:
+    """The best sentence, then others nearly as good (more for list-like questions), no near-duplicates."""
+    if not ranked:
+        return []
+    best = ranked[0]
+    limit = max_sentences if _LIST_QUESTION.search(question) else min(2, max_sentences)
+    chosen = [best]
+    for ev in ranked[1:]:
+        if len(chosen) >= limit:
+            break
+        if ev.score < 0.75 * best.score or ev.coverage == 0:
+            continue
+        if any(near_duplicate(ev.text, c.text) for c in chosen):
+            continue
+        chosen.append(ev)
+    return sorted(chosen, key=lambda e: (e.hit, e.start))
+
+
+def tidy(sentence: str) -> str:
+    """A quoted sentence made to read as an answer sentence: list markers dropped, ends with a full stop."""
+    text = _LEADING_MARK.sub("", sentence.strip())
+    if text and text[-1] in "；;，,：:":
+        text = text[:-1] + "。"
+    elif text and text[-1] not in zh.SENTENCE_END + "”’）」":
+        text += "。"
+    return text
+
+
+def quote_for(hit: Hit, picked: list[Evidence]) -> str:
+    """The verbatim span of the hit that the answer rests on: the chosen sentences if contiguous, else the best."""
+    picked = sorted(picked, key=lambda e: e.start)
+    span = hit.text[picked[0].start : picked[-1].end]
+    if len(span) <= sum(len(p.text) for p in picked) + 2 * len(picked):
+        return span
+    return max(picked, key=lambda e: e.score).text
+
+
+def idf_table(token_lists: list[list[str]]) -> dict[str, float]:
+    """Smoothed idf of every token over the stored chunks."""
+    n = len(token_lists)
+    df: dict[str, int] = {}
+    for tokens in token_lists:
+        for t in set(tokens):
+            df[t] = df.get(t, 0) + 1
+    return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}

@@ -1,0 +1,57 @@
+"""When to say 资料中未找到依据: the question's own terms must be covered by the passages, not just be near them.
+
+A similarity threshold alone does not separate unanswerable questions (their top cosine overlaps answerable
+ones'); what does is whether the specific terms of the question (entities, the thing asked about) occur in
+the best passages, whether they occur in the corpus at all, and, when a number or date is asked for,
+whether the chosen sentences hold one. Thresholds are calibrated on eval/ (see bench/answer.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant import zh
+from assistant.answer.extractive import Evidence, weighted_coverage
+from assistant.answer.terms import QuestionTerms, has_number
+from assistant.models import Hit
+
+REFUSAL_TEXT = "资料中未找到依据。"
+MIN_COVERAGE = 0.55  # idf-weighted share of the specific terms found in one of the top passages
+MAX_UNKNOWN = 0.3  # idf-weighted share of the specific terms that the corpus never mentions
+
+
+@dataclass(frozen=True)
+class Support:
+    """The evidence numbers behind a refusal decision (kept in eval results for calibration)."""
+
+    coverage: float
+    unknown: float
+    number_missing: bool
+
+    @property
+    def refused(self) -> bool:
+        return self.coverage < MIN_COVERAGE or self.unknown > MAX_UNKNOWN or self.number_missing
+
+
+def assess(
+    terms: QuestionTerms,
+    hits: list[Hit],
+    chosen: list[Evidence],
+    corpus_text: str,
+    idf: dict[str, float],
+    top: int = 3,
+) -> Support:
+    """Measure how well the retrieved passages support an answer to the question."""
+    specific = terms.specific or terms.terms
+    if not hits or not specific:
+        return Support(0.0 if not hits else 1.0, 0.0, False)
+    coverage = max(weighted_coverage(h.text, specific, idf) for h in hits[:top])
+    total = sum(idf.get(t, 1.0) for t in specific)
+    unknown = sum(idf.get(t, 1.0) for t in specific if t not in corpus_text) / total if total else 0.0
+    number_missing = terms.asks_number and not any(has_number(e.text) for e in chosen)
+    return Support(round(coverage, 3), round(unknown, 3), number_missing)
+
+
+def corpus_blob(texts: list[str]) -> str:
+    """All stored text, compact and lower-cased, for 'does the corpus mention this term at all' checks."""
+    return "\n".join(zh.compact(t).lower() for t in texts)
