@@ -199,5 +199,132 @@ def search(
         console.print(table)
 
 
+def _read_history(path: Path | None) -> list[dict[str, str]]:
+    if path is None:
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise AssistantError(f"{path}: not a JSON list of messages ({exc})") from None
+    if not isinstance(data, list) or not all(isinstance(m, dict) and m.get("role") in ("user", "assistant") for m in data):
+        raise AssistantError(f"{path}: history must be a JSON list of {{'role': 'user'|'assistant', 'content': ...}}")
+    return [{"role": m["role"], "content": str(m.get("content", ""))} for m in data]
+
+
+def render_answer(answer: Any) -> None:
+    """An answer for the terminal: the text, then its numbered sources (file, title, heading, lines)."""
+    style = "yellow" if answer.refused else "bold"
+    if answer.notice:
+        console.print(f"[yellow]{answer.notice}[/yellow]")
+    console.print(answer.answer, style=style)
+    sources = answer.related if answer.refused else answer.citations
+    if sources:
+        console.print("[dim]可能相关：[/dim]" if answer.refused else "[dim]来源：[/dim]")
+    for c in sources:
+        console.print(f"  [{c.n}] {', '.join(c.sources)} · 《{c.article_title}》 · {c.heading} · 第{c.start_line}-{c.end_line}行")
+        console.print(f"      “{c.quote[:120]}”", style="dim")
+    console.print(f"[dim]{answer.mode} · {answer.model} · {answer.latency_ms:.0f} ms[/dim]")
+
+
+@app.command()
+@_friendly
+def ask(
+    question: Annotated[str | None, typer.Argument(help="the question")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the answer contract as JSON (JSON Lines with --batch)")] = False,
+    history: Annotated[Path | None, typer.Option("--history", help="JSON list of {role, content} messages")] = None,
+    k: Annotated[int | None, typer.Option("--k", help="passages to answer from")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="JSONL with id, question, optional history")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="only these files (repeatable)")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Answer a question with citations (extractive unless an LLM endpoint is configured)."""
+    from assistant.assistant import Assistant
+
+    if (question is None) == (batch is None):
+        raise typer.BadParameter("give a question or --batch FILE (not both)")
+    items = _read_batch(batch) if batch else [{"id": None, "question": question, "history": _read_history(history)}]
+    assistant = Assistant.open(_settings(data_dir))
+    for item in items:
+        answer = assistant.ask(item["question"], item.get("history") or [], k=k, sources=source or None)
+        if as_json:
+            data = answer.to_json()
+            if batch:
+                data = {"id": item["id"], **data}
+            _print_json(data)
+        else:
+            if batch:
+                console.rule(str(item["question"]))
+            render_answer(answer)
+
+
+@app.command()
+@_friendly
+def chat(data_dir: DataDir = None) -> None:
+    """A terminal chat with history: /sources shows the last answer's passages, /new starts over, /quit ends."""
+    from assistant.assistant import Assistant
+
+    assistant = Assistant.open(_settings(data_dir))
+    history: list[dict[str, str]] = []
+    last: Any = None
+    console.print(f"[bold]政策助手[/bold] ({assistant.model}) · /sources /new /quit")
+    while True:
+        try:
+            line = console.input("[cyan]问> [/cyan]").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not line:
+            continue
+        if line in ("/quit", "/exit", "/q"):
+            break
+        if line == "/new":
+            history, last = [], None
+            console.print("[dim]新对话[/dim]")
+            continue
+        if line == "/sources":
+            for c in (last.related if last and last.refused else last.citations if last else []):
+                console.rule(f"[{c.n}] {', '.join(c.sources)} 第{c.start_line}-{c.end_line}行")
+                console.print(f"{c.article_title} > {c.heading}", style="dim")
+                console.print(c.text)
+            continue
+        last = assistant.ask(line, history)
+        render_answer(last)
+        history += [{"role": "user", "content": line}, {"role": "assistant", "content": last.answer}]
+
+
+@app.command()
+@_friendly
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="bind address (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="port (default 7860)")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Serve the chat UI (Gradio) on 127.0.0.1 unless --host says otherwise."""
+    from assistant.serve import serve as run_server
+
+    run_server(_settings(data_dir, host=host, port=port))
+
+
+@app.command("eval")
+@_friendly
+def eval_command(
+    file: Annotated[Path, typer.Argument(help="eval set (JSONL)")] = Path("eval/questions.jsonl"),
+    out: Annotated[Path, typer.Option("--out", help="report folder")] = Path("eval/out"),
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="an earlier --out folder to compare with")] = None,
+    thresholds: Annotated[Path | None, typer.Option("--thresholds", help="TOML of metric minimums")] = None,
+    mode: Annotated[str | None, typer.Option("--mode", help="extractive | llm (default: llm when configured)")] = None,
+    judge: Annotated[bool, typer.Option("--judge", help="LLM-as-judge faithfulness (needs an LLM endpoint)")] = False,
+    corpus_dir: Annotated[Path | None, typer.Option("--corpus-dir", help="ingest this folder first if the index is missing or stale")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Run the eval set through Assistant.ask; write results, summary and an HTML report; exit 1 on a drop."""
+    from assistant.evaluation.runner import run_eval
+
+    code = run_eval(
+        _settings(data_dir, corpus_dir=corpus_dir), file=file, out=out, baseline=baseline,
+        thresholds=thresholds, mode=mode, judge=judge, ingest_first=corpus_dir is not None, console=console,
+    )
+    raise typer.Exit(code)
+
+
 def main() -> None:  # pragma: no cover
     app()
