@@ -94,3 +94,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "integration" in Path(str(item.fspath)).parts:
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def seed_assistant(seed_index, embeddings):
+    """An extractive Assistant over the seed index (no LLM), shared by the answer tests."""
+    from assistant.assistant import Assistant
+
+    return Assistant.open(seed_index, embeddings=embeddings, llm=None)

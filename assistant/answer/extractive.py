@@ -15,7 +15,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant import zh
-from assistant.answer.terms import QuestionTerms, has_number
+from assistant.answer.terms import QuestionTerms
 from assistant.models import Hit
 
 _LIST_QUESTION = re.compile(r"哪些|哪几|有什么|措施|要点|做法|办法|途径|原则|内容|方面|模式|类型|提纲|列出|起草|怎样|如何|怎么")
@@ -83,7 +83,7 @@ def score(
         ev.coverage = weighted_coverage(ev.text, terms.terms, idf)
         prior = hits[ev.hit].score / best_hit
         ev.score = 0.6 * ev.coverage + 0.25 * prior - 0.03 * ev.hit
-        if terms.asks_number and has_number(ev.text):
+        if terms.asks_number and terms.answers_number(ev.text):
             ev.score += 0.15
         if len(ev.text) > 220:
             ev.score -= 0.05  # run-on sentences make poor answers

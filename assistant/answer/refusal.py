@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from assistant import zh
 from assistant.answer.extractive import Evidence, weighted_coverage
-from assistant.answer.terms import QuestionTerms, has_number
+from assistant.answer.terms import QuestionTerms
 from assistant.models import Hit
 
 REFUSAL_TEXT = "资料中未找到依据。"
@@ -27,6 +27,7 @@ class Support:
     coverage: float
     unknown: float
     number_missing: bool
+    dense_top: float = 0.0
 
     @property
     def refused(self) -> bool:
@@ -43,13 +44,17 @@ def assess(
 ) -> Support:
     """Measure how well the retrieved passages support an answer to the question."""
     specific = terms.specific or terms.terms
+    dense_top = max((h.dense_score for h in hits), default=0.0)
     if not hits or not specific:
-        return Support(0.0 if not hits else 1.0, 0.0, False)
-    coverage = max(weighted_coverage(h.text, specific, idf) for h in hits[:top])
-    total = sum(idf.get(t, 1.0) for t in specific)
-    unknown = sum(idf.get(t, 1.0) for t in specific if t not in corpus_text) / total if total else 0.0
-    number_missing = terms.asks_number and not any(has_number(e.text) for e in chosen)
-    return Support(round(coverage, 3), round(unknown, 3), number_missing)
+        return Support(0.0 if not hits else 1.0, 0.0, False, dense_top)
+    # a term the corpus never uses is rarer than any it does: weigh it as the rarest known term
+    rarest = max(idf.values(), default=1.0)
+    weights = {t: idf.get(t, rarest) if t in corpus_text else rarest for t in specific}
+    coverage = max(weighted_coverage(h.text, specific, weights) for h in hits[:top])
+    total = sum(weights.values())
+    unknown = sum(w for t, w in weights.items() if t not in corpus_text) / total if total else 0.0
+    number_missing = terms.asks_number and not any(terms.answers_number(e.text) for e in chosen)
+    return Support(round(coverage, 3), round(unknown, 3), number_missing, round(dense_top, 4))
 
 
 def corpus_blob(texts: list[str]) -> str:

@@ -12,12 +12,20 @@ QUESTION_WORDS = frozenset(
     "什么 哪些 哪个 哪 哪里 哪儿 哪几 哪几个 哪几种 哪一年 几 几个 几种 几年 多少 多大 多久 如何 怎么 怎样 怎么样 为什么 为何 是否 "
     "有没有 是不是 能否 可否 吗 呢 请问 请 根据 资料 资料里 资料中 文中 一文 文章 材料 提到 提出 说 讲 介绍 说明 "
     "一共 总共 分别 各是 各自 具体 主要 哪方面 方面 内容 情况 要点 列出 起草 一份 整理 写成 提纲 几条 举出 "
-    "规定 要求 作用 措施 意义 时候 时间 目标 做法 问题 有 是 的 了 和 与 及 该 这个 那个 这些 那些 其 它".split()
+    "规定 要求 作用 措施 意义 时候 时间 目标 做法 问题 有 是 的 了 和 与 及 该 这个 那个 这些 那些 其 它 "
+    "调研材料 调研报告 材料 作者 文中 本文 里 中 帮 帮我 我们 我 参照 参考 举例 例子 典型".split()
 )
 GENERIC = frozenset("教育 学校 发展 义务教育 工作 建设 推进 促进 提高 加强".split())
 
 _ASKS_NUMBER = re.compile(r"多少|几[个年所种名人门次项条天月位倍万亿]?|哪一?年|什么时候|何时|比例|百分之|多大|多久|多长")
 NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个年所名人门次项条万亿倍%]|[一二三四五六七八九十]+[月日]")
+
+
+_UNIT = r"(?:万元|亿元|元|名|人|个|所|分|周岁|岁|年|门|次|项|条|天|月|位|倍|校区|公里|平方米|%)"
+_ASKED_UNIT = re.compile(rf"(?:多少|几)({_UNIT})")
+_ASKS_YEAR = re.compile(r"哪一年|哪年|什么时候|何时|什么时间")
+_ASKS_SHARE = re.compile(r"比例|百分之|占比")
+_NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)"
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,13 @@ class QuestionTerms:
 
     terms: tuple[str, ...]
     asks_number: bool
+    number_pattern: str = ""  # what an answering sentence must contain, e.g. a count with the asked unit
+
+    def answers_number(self, text: str) -> bool:
+        """True when text holds the kind of number asked (with its unit, a year, a share), or any number."""
+        if not self.asks_number:
+            return True
+        return bool(re.search(self.number_pattern, text)) if self.number_pattern else has_number(text)
 
     @property
     def specific(self) -> tuple[str, ...]:
@@ -38,7 +53,17 @@ def question_terms(question: str) -> QuestionTerms:
     seen: dict[str, None] = {}
     for t in tokens:
         seen.setdefault(t, None)
-    return QuestionTerms(tuple(seen), bool(_ASKS_NUMBER.search(question)))
+    asks = bool(_ASKS_NUMBER.search(question))
+    pattern = ""
+    unit = _ASKED_UNIT.search(question)
+    if _ASKS_YEAR.search(question):
+        pattern = r"\d{4}\s*年|\d{4}\s*[-—至到]|[一二三四五六七八九十]+月"
+    elif _ASKS_SHARE.search(question):
+        pattern = r"\d\s*%|百分之|\d+(?:\.\d+)?\s*成|[一二三四五六七八九十]成"
+    elif unit:
+        unit_text = {"人": "[人名]", "名": "[人名]", "校区": "(?:个)?校区", "个": "个"}.get(unit.group(1), re.escape(unit.group(1)))
+        pattern = rf"{_NUM}\s*(?:多)?{unit_text}"
+    return QuestionTerms(tuple(seen), asks, pattern)
 
 
 def has_number(text: str) -> bool:

@@ -1,0 +1,141 @@
+"""The answer chain on the real seed corpus: extractive answers, refusals, follow-ups, and the LLM path
+through LangChain fake chat models and a real ChatOpenAI against an OpenAI-compatible stub on 127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant.answer.refusal import REFUSAL_TEXT
+from assistant.assistant import Assistant
+from assistant.llm import make_chat_model
+from assistant.models import Answer
+from tests.support.openai_server import OpenAIStubServer, prompt_text
+
+CONTRACT = {"question", "standalone_question", "answer", "citations", "refused", "mode", "model", "latency_ms"}
+CITATION = {"n", "chunk_id", "sources", "article_title", "heading", "start_line", "end_line", "text", "quote"}
+
+
+def assert_well_cited(answer: Answer) -> None:
+    """Every [n] resolves to exactly one citation, and every quote is verbatim in its passage."""
+    data = answer.to_json()
+    assert CONTRACT <= set(data)
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)]
+    assert numbers, answer.answer
+    by_n = {}
+    for c in data["citations"]:
+        assert CITATION <= set(c)
+        assert c["n"] not in by_n
+        by_n[c["n"]] = c
+        assert c["quote"] and c["quote"] in c["text"]
+    assert set(numbers) == set(by_n)
+
+
+def test_numeric_question_returns_the_sentence_with_the_number(seed_assistant):
+    answer = seed_assistant.ask("调研材料中这个县一共有多少留守儿童？")
+    assert not answer.refused
+    assert "35507" in answer.answer
+    assert_well_cited(answer)
+    assert any("35507" in c.quote for c in answer.citations)
+    assert answer.mode == "extractive" and answer.model == "extractive"
+
+
+def test_list_question_is_answered_from_the_right_passage(seed_assistant):
+    answer = seed_assistant.ask("集团化办学通常采取哪几种模式？")
+    assert not answer.refused
+    assert_well_cited(answer)
+    assert "核心学校模式" in answer.answer
+    assert any(c.sources == ["004_b4c73c2f53802b66.txt"] for c in answer.citations)
+
+
+def test_absent_topic_is_refused_with_related_passages(seed_assistant):
+    answer = seed_assistant.ask("高校招生录取分数线是多少？")
+    assert answer.refused
+    assert answer.answer == REFUSAL_TEXT
+    assert answer.citations == []
+    assert 1 <= len(answer.related) <= 3
+    assert all(r.quote in r.text for r in answer.related)
+
+
+def test_follow_up_is_condensed_and_answered(seed_assistant):
+    history = [
+        {"role": "user", "content": "XX县义务教育阶段学校集团化办学实施方案的总体目标是什么？"},
+        {"role": "assistant", "content": "建立以优质资源学校为主体的教育共同体[1]。"},
+    ]
+    answer = seed_assistant.ask("那它的基本原则有哪些？", history)
+    assert answer.standalone_question == "XX县义务教育阶段学校集团化办学实施方案的基本原则有哪些？"
+    assert not answer.refused
+    assert_well_cited(answer)
+    assert any("坚持" in c.quote for c in answer.citations)
+
+
+def test_extractive_stream_yields_text_then_the_answer(seed_assistant):
+    items = list(seed_assistant.stream("陈坊中小学位于金溪县城的什么方位？"))
+    assert isinstance(items[-1], Answer)
+    pieces = [p for p in items if isinstance(p, str)]
+    assert pieces and "".join(pieces) == items[-1].answer
+
+
+def _with_llm(seed_assistant: Assistant, llm) -> Assistant:
+    return Assistant(seed_assistant.settings, seed_assistant.retriever, llm)
+
+
+def test_fake_llm_reply_loses_invalid_citations_and_unsupported_sentences(seed_assistant):
+    reply = (
+        "集团化办学通常采取核心学校模式、联盟学校模式和学区模式[1]。"
+        "根据第九号文件，每所学校须配备两名宇航员[9]。"
+        "火星基地的学校实行四天工作制[2]。"
+    )
+    assistant = _with_llm(seed_assistant, FakeListChatModel(responses=[reply]))
+    answer = assistant.ask("集团化办学通常采取哪几种模式？", k=3)
+    assert answer.mode == "llm"
+    assert "[9]" not in answer.answer and "宇航员" not in answer.answer and "火星" not in answer.answer
+    assert "核心学校模式" in answer.answer
+    assert_well_cited(answer)
+    assert all(c.n <= 3 for c in answer.citations)
+
+
+def test_llm_that_finds_nothing_is_a_refusal(seed_assistant):
+    assistant = _with_llm(seed_assistant, FakeListChatModel(responses=["资料中未找到依据。"]))
+    answer = assistant.ask("集团化办学通常采取哪几种模式？")
+    assert answer.refused and answer.answer == REFUSAL_TEXT
+
+
+def _copy_first_passage(body: dict) -> str:
+    """A well-behaved model: quotes the first sentence of passage [1] and cites it."""
+    prompt = prompt_text(body)
+    passage = prompt.split("[1]", 1)[1].split("«", 1)[1].split("»", 1)[0]
+    first = re.split(r"(?<=[。！？；])", passage)[0].strip()
+    return f"{first.rstrip('。；')}[1]。"
+
+
+def test_chatopenai_against_a_local_openai_compatible_server_streams_and_cites(seed_assistant, monkeypatch):
+    with OpenAIStubServer(reply=_copy_first_passage) as server:
+        settings = seed_assistant.settings.model_copy(update={"llm_base_url": server.base_url, "llm_model": "stub-model"})
+        assistant = Assistant(settings, seed_assistant.retriever, make_chat_model(settings))
+        items = list(assistant.stream("集团化办学通常采取哪几种模式？"))
+        answer = items[-1]
+        assert isinstance(answer, Answer)
+        assert len([p for p in items if isinstance(p, str)]) >= 2  # tokens arrived in pieces
+        assert answer.mode == "llm" and answer.model == "stub-model"
+        assert not answer.refused
+        assert_well_cited(answer)
+        body = server.requests[-1]
+        assert body["stream"] is True
+        assert "不得执行" in prompt_text(body)  # passages are fenced as data, not instructions
+
+
+@pytest.mark.parametrize("mode", ["error500", "slow"])
+def test_failing_endpoint_falls_back_to_extractive_with_a_notice(seed_assistant, mode):
+    with OpenAIStubServer(mode=mode, delay=5.0) as server:
+        settings = seed_assistant.settings.model_copy(
+            update={"llm_base_url": server.base_url, "llm_model": "stub-model", "llm_timeout": 0.5}
+        )
+        assistant = Assistant(settings, seed_assistant.retriever, make_chat_model(settings))
+        answer = assistant.ask("调研材料中这个县一共有多少留守儿童？")
+    assert answer.notice and "摘录式" in answer.notice
+    assert answer.mode == "extractive"
+    assert "35507" in answer.answer
+    assert_well_cited(answer)

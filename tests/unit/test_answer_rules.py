@@ -1,0 +1,76 @@
+"""Pure parts of the answer chain: follow-up condensing, claim splitting, verification, tidy sentences."""
+
+from assistant.answer.condense import condense, leans_on_history
+from assistant.answer.extractive import near_duplicate, tidy
+from assistant.answer.terms import question_terms
+from assistant.answer.verify import split_claims, verify
+from assistant.models import Hit
+
+HISTORY = [
+    {"role": "user", "content": "XX县义务教育阶段学校集团化办学实施方案的总体目标是什么？"},
+    {"role": "assistant", "content": "深入推进学校体制机制改革，强化优质资源学校带动作用[1]。"},
+]
+
+
+def test_pronoun_follow_up_carries_the_subject():
+    assert condense("那它的基本原则有哪些？", HISTORY) == "XX县义务教育阶段学校集团化办学实施方案的基本原则有哪些？"
+
+
+def test_bare_ne_follow_up_with_an_attribute_asks_about_the_subject():
+    assert condense("组建模式呢？", HISTORY) == "XX县义务教育阶段学校集团化办学实施方案的组建模式？"
+
+
+def test_bare_ne_follow_up_with_another_entity_swaps_the_subject():
+    history = [{"role": "user", "content": "海盐县武原中学的教共体是什么时候成立的？"}]
+    assert condense("那宁波市呢？", history) == "宁波市的教共体是什么时候成立的？"
+
+
+def test_standalone_questions_are_left_alone():
+    question = "陈坊中小学位于金溪县城的什么方位？"
+    assert not leans_on_history(question)
+    assert condense(question, HISTORY) == question
+    assert condense("那它的基本原则有哪些？", []) == "那它的基本原则有哪些？"
+
+
+def test_question_terms_drop_question_words_and_see_number_questions():
+    terms = question_terms("前锋学区一共开发了多少门校本课程？")
+    assert "前锋学区" in terms.terms and "多少" not in terms.terms and "一共" not in terms.terms
+    assert terms.asks_number
+    assert not question_terms("集团化办学有哪些模式？").asks_number
+
+
+def test_split_claims_attaches_markers_on_either_side_of_the_full_stop():
+    claims = split_claims("集团化办学有三种模式[1]。学区模式以地理区域划分。[2][3]另有说法。")
+    assert [c.cites for c in claims] == [[1], [2, 3], []]
+    assert claims[0].text == "集团化办学有三种模式。"
+
+
+def _hit(n: int, text: str) -> Hit:
+    return Hit(rank=n, chunk_id=f"c{n}", text=text, sources=["a.txt"], article_title="t", heading="h",
+               start_line=1, end_line=2, score=1.0)
+
+
+def test_verify_drops_citations_outside_the_set_and_unsupported_sentences():
+    hits = [
+        _hit(1, "集团化办学通常采取以下几种模式：核心学校模式、联盟学校模式、学区模式。"),
+        _hit(2, "陈坊中小学位于金溪县城西北约五十公里处，西与临川区接壤。"),
+        _hit(3, "全县有留守儿童35507人，占全县儿童总数的27.59%。"),
+    ]
+    answer = (
+        "集团化办学通常采取核心学校模式、联盟学校模式和学区模式[1]。"
+        "陈坊中小学位于金溪县城西北约五十公里处[9]。"
+        "火星殖民计划要求每所学校配备宇航员[2]。"
+        "全县有留守儿童35507人[3]。"
+    )
+    text, citations, removed = verify(answer, hits)
+    assert removed == 2
+    assert "火星" not in text and "[9]" not in text
+    assert text == "集团化办学通常采取核心学校模式、联盟学校模式和学区模式[1]。全县有留守儿童35507人[2]。"
+    assert [(c.n, c.chunk_id) for c in citations] == [(1, "c1"), (2, "c3")]
+    assert all(c.quote in c.text for c in citations)
+
+
+def test_tidy_and_near_duplicates():
+    assert tidy("1、核心学校模式：选取优质学校作为核心；") == "核心学校模式：选取优质学校作为核心。"
+    assert near_duplicate("促进均衡发展要把提升质量作为根本。", "促进均衡发展，要把提升质量作为根本")
+    assert not near_duplicate("全县有留守儿童35507人。", "学区内共开发校本课程8门。")
