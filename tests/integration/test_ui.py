@@ -1,0 +1,320 @@
+"""The Gradio app served for real on a loopback port, driven with gradio_client and raw HTTP.
+
+Read-only tests share one app over the seed index; tests that upload or delete get their own data dir
+built from two small seed-derived files, so the session's seed index never changes.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from gradio_client import Client, handle_file
+
+from assistant.assistant import Assistant
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.ingest.pipeline import ingest, read_manifest
+from ui import build_app, launch
+
+SEEDS = PROJECT_ROOT / "corpus"
+CONTRACT = {"question", "standalone_question", "answer", "citations", "refused", "mode", "model", "latency_ms"}
+CITATION = {"n", "chunk_id", "sources", "article_title", "heading", "start_line", "end_line", "text", "quote"}
+# a document may carry raw HTML and Markdown pointing off the machine; none of it may render
+HOSTILE = (
+    "校园开放日安排\n\n"
+    "学校每年五月举办校园开放日，家长可以预约参观课堂教学和社团活动。"
+    '<img src="//198.51.100.7/beacon.png" onerror="alert(1)">开放日当天上午九点开始签到，请家长携带身份证件。\n'
+    "![校徽](//198.51.100.7/md-image.png) 参观结束后请填写意见反馈表，学校将据此改进办学工作，并在一周内公布反馈结果。\n"
+    "更多说明见[开放日须知](//198.51.100.7/link)。家长参观时请遵守课堂纪律，不要打扰正常教学秩序，感谢家长的支持与配合。\n"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Any]:
+    """Start apps on free loopback ports; every one is closed at the end of the module."""
+    apps = []
+
+    def start(settings: Settings, assistant: Assistant | None) -> tuple[str, Any]:
+        app = build_app(settings, assistant)
+        _, url, _ = launch(app, settings, port=free_port(), prevent_thread_lock=True, quiet=True)
+        apps.append(app)
+        return url, app
+
+    yield start
+    for app in apps:
+        app.close()
+
+
+@pytest.fixture(scope="module")
+def seed_app(served, seed_index, embeddings) -> tuple[str, Any, Settings]:
+    url, app = served(seed_index, Assistant.open(seed_index, embeddings=embeddings))
+    return url, app, seed_index
+
+
+@pytest.fixture(scope="module")
+def kb_app(served, tmp_path_factory, embeddings) -> tuple[str, Any, Settings]:
+    """Two small files cut from the seeds, ingested into a tmp data dir; uploads limited to 50 KB."""
+    root = tmp_path_factory.mktemp("ui-kb")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    lines_002 = (SEEDS / "002_6624b650e468260a.txt").read_text(encoding="utf-8").splitlines()
+    lines_004 = (SEEDS / "004_b4c73c2f53802b66.txt").read_text(encoding="utf-8").splitlines()
+    (corpus / "chenfang.txt").write_text("\n".join(lines_002[:36]) + "\n", encoding="utf-8")
+    (corpus / "jituan.txt").write_text("\n".join(lines_004[40:70]) + "\n", encoding="utf-8")
+    settings = Settings(data_dir=root / "data", corpus_dir=corpus, upload_max_mb=0.05)
+    ingest(settings, embeddings=embeddings)
+    url, app = served(settings, Assistant.open(settings, embeddings=embeddings))
+    return url, app, settings
+
+
+def check_contract(answer: dict[str, Any]) -> None:
+    assert CONTRACT <= set(answer), CONTRACT - set(answer)
+    assert isinstance(answer["latency_ms"], (int, float)) and answer["latency_ms"] > 0
+    for c in answer["citations"]:
+        assert CITATION <= set(c), CITATION - set(c)
+        assert c["quote"] and c["quote"] in c["text"]
+        assert c["start_line"] <= c["end_line"] and c["sources"]
+    numbers = [c["n"] for c in answer["citations"]]
+    for n in {int(m) for m in re.findall(r"\[(\d+)\]", answer["answer"])}:
+        assert numbers.count(n) == 1, f"[{n}] has {numbers.count(n)} citations"
+
+
+def shown_sources(answer: dict[str, Any]) -> set[str]:
+    """Every file an answer shows: its citations and, for a refusal, its '可能相关' passages."""
+    return {name for c in answer["citations"] + answer["related"] for name in c["sources"]}
+
+
+def file_names(view: Any) -> list[str]:
+    """File names from the Dataframe output of a knowledge-base event."""
+    return [row[0] for row in view["data"]] if isinstance(view, dict) else [row[0] for row in view]
+
+
+def test_ask_api_returns_the_answer_contract(seed_app) -> None:
+    url, _, _ = seed_app
+    client = Client(url, verbose=False)
+    answer = client.predict("陈坊中小学位于什么地方？", "[]", api_name="/ask")
+    check_contract(answer)
+    assert not answer["refused"] and answer["mode"] == "extractive" and answer["model"] == "extractive"
+    assert "金溪县" in answer["answer"] and "[1]" in answer["answer"]
+    assert answer["citations"][0]["sources"] == ["002_6624b650e468260a.txt"]
+
+
+def test_follow_up_uses_history(seed_app) -> None:
+    url, _, _ = seed_app
+    client = Client(url, verbose=False)
+    history = [
+        {"role": "user", "content": "陈坊中小学位于什么地方？"},
+        {"role": "assistant", "content": "陈坊中小学位于金溪县城西北约五十公里处[1]。"},
+    ]
+    answer = client.predict("它的经费为什么不足？", json.dumps(history, ensure_ascii=False), api_name="/ask")
+    check_contract(answer)
+    assert answer["standalone_question"] != answer["question"]
+    assert "陈坊中小学" in answer["standalone_question"]
+    with pytest.raises(Exception, match="history_json"):
+        client.predict("它在哪里？", "{not json", api_name="/ask")
+
+
+def test_app_is_local_private_and_plain(seed_app) -> None:
+    url, app, settings = seed_app
+    assert url.startswith("http://127.0.0.1:")
+    assert app.share is False and app.share_url is None
+    config = httpx.get(url + "config").json()
+    assert config["analytics_enabled"] is False
+    assert app.max_file_size == int(settings.upload_max_mb * 1024 * 1024)
+    assert app.allowed_paths == []
+    blocked = {Path(p) for p in app.blocked_paths}
+    assert {settings.data_dir.resolve(), PROJECT_ROOT.resolve(), (PROJECT_ROOT / ".venv").resolve()} <= blocked
+    assert app._queue.max_size == settings.queue_size
+    assert app._queue.default_concurrency_limit == settings.concurrency
+    page = httpx.get(url).text
+    assert "政策助手" in page
+
+
+def test_file_routes_serve_no_project_or_index_file(seed_app) -> None:
+    url, _, settings = seed_app
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    data = settings.data_dir.resolve()
+    sqlite = next(data.rglob("chroma.sqlite3"))
+    venv_cfg = (PROJECT_ROOT / ".venv" / "pyvenv.cfg").resolve()
+    pyproject = (PROJECT_ROOT / "pyproject.toml").resolve()
+    seed = next(SEEDS.glob("*.txt")).resolve()
+    probes = [
+        "/file=/etc/passwd",
+        "/gradio_api/file=/etc/passwd",
+        "/gradio_api/file=//etc/passwd",
+        "/gradio_api/file=%2fetc%2fpasswd",
+        "/gradio_api/file=../../../../../../etc/passwd",
+        "/gradio_api/file=%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/gradio_api/file=..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "/gradio_api/file=file:///etc/passwd",
+        "/gradio_api/proxy=file:///etc/passwd",
+        "/static/../../../../../etc/passwd",
+        "/assets/..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        f"/gradio_api/file={sqlite}",
+        f"/file={sqlite}",
+        f"/gradio_api/file={data / 'manifest.json'}",
+        f"/gradio_api/file={data}",
+        f"/gradio_api/file={venv_cfg}",
+        "/gradio_api/file=.venv/pyvenv.cfg",
+        f"/gradio_api/file={pyproject}",
+        "/gradio_api/file=pyproject.toml",
+        "/gradio_api/file=../pyproject.toml",
+        "/assets/../../pyproject.toml",
+        f"/gradio_api/file={seed}",
+        f"/gradio_api/file/{pyproject}",
+        "/gradio_api/file=/proc/self/environ",
+        "/monitoring",
+    ]
+    leaks = [b"root:x:0:0", b"SQLite format 3", b"[project]", b"home = ", b'"sha256"', b"PATH=", seed.read_bytes()[:60]]
+    for path in probes:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", path)  # sent as written: no client-side normalisation of ../ or %2e
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        assert response.status >= 400, (path, response.status)
+        assert not any(leak in body for leak in leaks), path
+    # the file route itself works: a file uploaded through Gradio comes back, so the refusals above are real
+    uploaded = httpx.post(url + "gradio_api/upload", files={"files": ("ok.txt", b"upload probe 12345")}).json()[0]
+    assert httpx.get(url + f"gradio_api/file={uploaded}").content == b"upload probe 12345"
+
+
+def test_bad_upload_shows_reason_and_changes_nothing(kb_app) -> None:
+    url, app, settings = kb_app
+    ui = app.policy_ui
+    before = (json.dumps(read_manifest(settings)["files"], sort_keys=True), len(ui.assistant.retriever))
+    bad = settings.data_dir.parent / "bad"
+    bad.mkdir()
+    sjis = bad / "shift_jis.txt"
+    sjis.write_bytes(("学校の運営について説明します。生徒と教員の交流を大切にしています。\n" * 40).encode("shift_jis"))
+    binary = bad / "binary.txt"
+    binary.write_bytes(bytes(range(256)) * 20)
+    client = Client(url, verbose=False)
+    summary, _banner, _mode, table, *_ = client.predict(
+        [handle_file(str(sjis)), handle_file(str(binary))], api_name="/upload"
+    )
+    assert "未能入库" in summary
+    assert "shift_jis.txt" in summary and "无法识别的文字编码" in summary and "unknown encoding" in summary
+    assert "binary.txt" in summary and "二进制" in summary
+    assert sorted(file_names(table)) == ["chenfang.txt", "jituan.txt"]
+    after = (json.dumps(read_manifest(settings)["files"], sort_keys=True), len(ui.assistant.retriever))
+    assert after == before
+    assert not any((settings.data_dir / "uploads").glob("*.txt"))
+
+
+def test_upload_over_the_limit_is_refused(kb_app) -> None:
+    url, app, settings = kb_app
+    big = settings.data_dir.parent / "big.txt"
+    big.write_text("教育共同体建设。" * 8000, encoding="utf-8")  # ~190 KB > 50 KB
+    response = httpx.post(url + "gradio_api/upload", files={"files": ("big.txt", big.read_bytes())})
+    assert response.status_code == 413
+    with pytest.raises(Exception):  # noqa: B017  (the client surfaces the 413 as its own error type)
+        Client(url, verbose=False).predict([handle_file(str(big))], api_name="/upload")
+    assert "big.txt" not in app.policy_ui.file_names()
+
+
+def test_upload_renders_hostile_text_inert(kb_app) -> None:
+    url, app, settings = kb_app
+    doc = settings.data_dir.parent / "open_day.txt"
+    doc.write_text(HOSTILE, encoding="utf-8")
+    client = Client(url, verbose=False)
+    summary, banner, _mode, table, *_ = client.predict([handle_file(str(doc))], api_name="/upload")
+    assert "已入库" in summary and "open_day.txt" in file_names(table)
+    assert "3 个文件" in banner
+    assert (settings.data_dir / "uploads" / "open_day.txt").is_file()
+
+    question = "校园开放日当天几点开始签到？"
+    messages, copy_text, _question, _panel = client.predict(question, [], api_name="/chat")
+    reply = json.dumps(messages[-1]["content"], ensure_ascii=False)
+    assert 'class=\\"pa-cite\\"' in reply  # the reply points at the uploaded file's passage
+    assert "<img" not in reply and "&lt;img" in reply
+    assert "open_day.txt" in copy_text
+
+    ui = app.policy_ui
+    answer = ui.ask_json(question)
+    kind, pool = ("r", answer["related"]) if answer["refused"] else ("c", answer["citations"])
+    hostile = [c for c in pool if "<img" in c["text"]]
+    assert hostile, json.dumps(answer, ensure_ascii=False)[:2000]
+    panel = ui.passage(f"0:{kind}:{hostile[0]['n']}#1", {"answers": [answer]})
+    assert "<mark>" in panel and "<details" in panel
+    assert "<img" not in panel and "&lt;img" in panel
+    assert "<a " not in panel and "src=" not in panel.replace("src=&quot;", "")
+
+
+def test_delete_removes_passages_for_good(kb_app) -> None:
+    url, app, settings = kb_app
+    ui = app.policy_ui
+    client = Client(url, verbose=False)
+    first = client.predict("陈坊中小学在哪里？", "[]", api_name="/ask")
+    assert "chenfang.txt" in shown_sources(first)
+
+    summary, _banner, _mode, table, *_ = client.predict("chenfang.txt", api_name="/delete_file")
+    assert "已删除" in summary and "chenfang.txt" not in file_names(table)
+    assert not (settings.corpus_dir / "chenfang.txt").exists()  # moved aside, so re-index cannot bring it back
+    hits = ui.assistant.search("陈坊中小学位于金溪县城西北", k=20)
+    assert hits and not any("chenfang.txt" in h.sources for h in hits)
+    again = client.predict("陈坊中小学在哪里？", "[]", api_name="/ask")
+    assert "chenfang.txt" not in shown_sources(again)
+    assert "金溪县城西北" not in again["answer"]
+
+    summary, *_ = client.predict(api_name="/reindex")
+    assert "重新索引完成" in summary
+    assert "chenfang.txt" not in ui.file_names()
+    assert not any("chenfang.txt" in h.sources for h in ui.assistant.search("陈坊中小学", k=20))
+
+
+def test_login_required_when_auth_is_set(served, seed_index, tmp_path) -> None:
+    logins = tmp_path / "logins.txt"
+    logins.write_text("# principals\nrector:s3cret-Pass\ndean:other-Pass\n", encoding="utf-8")
+    settings = seed_index.model_copy(update={"auth": str(logins)})
+    url, app = served(settings, None)
+    assert app.policy_ui.assistant is not None  # opened at start-up from the seed index
+    assert httpx.get(url + "config").status_code == 401
+    assert httpx.post(url + "gradio_api/call/ask", json={"data": ["陈坊中小学位于什么地方？", "[]"]}).status_code == 401
+    assert httpx.get(url + "gradio_api/info").status_code == 401
+    page = httpx.get(url)
+    assert page.status_code == 200 and "陈坊" not in page.text  # the login page, nothing of the app's data
+    with pytest.raises(Exception):  # noqa: B017
+        Client(url, verbose=False)
+    with pytest.raises(Exception):  # noqa: B017
+        Client(url, auth=("rector", "wrong"), verbose=False)
+    answer = Client(url, auth=("dean", "other-Pass"), verbose=False).predict(
+        "陈坊中小学位于什么地方？", "[]", api_name="/ask"
+    )
+    assert answer["citations"] and not answer["refused"]
+
+
+def test_empty_index_shows_what_to_do_and_upload_still_works(served, tmp_path, embeddings, monkeypatch) -> None:
+    import assistant.embeddings
+
+    monkeypatch.setattr(assistant.embeddings, "make_embeddings", lambda settings: embeddings)
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus")
+    url, app = served(settings, None)
+    assert app.policy_ui.assistant is None
+    assert "run ingest or upload files in the 知识库 tab" in app.policy_ui.banner()
+    client = Client(url, verbose=False)
+    with pytest.raises(Exception, match="知识库"):
+        client.predict("陈坊中小学在哪里？", "[]", api_name="/ask")
+
+    doc = tmp_path / "chenfang.txt"
+    lines = (SEEDS / "002_6624b650e468260a.txt").read_text(encoding="utf-8").splitlines()
+    doc.write_text("\n".join(lines[:36]) + "\n", encoding="utf-8")
+    summary, banner, mode, table, *_ = client.predict([handle_file(str(doc))], api_name="/upload")
+    assert "已入库" in summary and file_names(table) == ["chenfang.txt"]
+    assert "1 个文件" in banner and "抽取式" in mode
+    answer = client.predict("陈坊中小学在哪里？", "[]", api_name="/ask")
+    assert "chenfang.txt" in shown_sources(answer)
