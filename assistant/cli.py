@@ -173,8 +173,8 @@ def search(
     def as_dict(hit: Any) -> dict[str, Any]:
         d = hit.to_json()
         if neighbours:
-            d["context_before"] = getattr(hit, "context_before", "")
-            d["context_after"] = getattr(hit, "context_after", "")
+            d["context_before"] = hit.context_before
+            d["context_after"] = hit.context_after
         return d
 
     for item in items:

@@ -56,9 +56,9 @@ class Settings(BaseSettings):
     candidates: int = Field(50, description="candidates taken from each list before fusion")
     fusion: str = Field("score", description="'score' (normalised scores) or 'rrf' (reciprocal rank fusion)")
     rrf_k: int = Field(60, description="reciprocal-rank-fusion constant (fusion=rrf)")
-    keyword_weight: float = Field(0.75, description="weight of the BM25 list in fusion")
+    keyword_weight: float = Field(1.0, description="weight of the BM25 list in fusion")
     dense_weight: float = Field(1.0, description="weight of the dense list in fusion")
-    dense_floor: float = Field(0.8, description="cosine treated as 'no match' when fusing scores")
+    dense_floor: float = Field(0.75, description="cosine treated as 'no match' when fusing scores")
     reranker: str | None = Field(None, description="local sentence-transformers CrossEncoder path (off when unset)")
 
     # answering

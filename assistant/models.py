@@ -40,6 +40,8 @@ class Hit:
     keyword_score: float = 0.0
     dense_score: float = 0.0
     tokens: list[str] = field(default_factory=list)
+    context_before: str = ""  # previous / next chunk of the same article (search --neighbours)
+    context_after: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """Exactly the contract fields of `search --json`."""

@@ -27,7 +27,8 @@ def score_fusion(
     """Fuse by normalised scores: BM25 / best BM25, cosine rescaled from `dense_floor` to the best cosine.
 
     Unlike RRF it keeps how far ahead a list's leader is: a passage that matches every rare query term
-    wins even when the dense list ranks it tenth (measured on eval/: MRR@10 0.77 vs 0.72 for tuned RRF).
+    wins even when the dense list ranks it tenth (measured on eval/, 101 questions: MRR@10 0.804 hit@5 0.931
+    at keyword_weight 1.0, dense_floor 0.75, power 2, vs 0.773 / 0.931 for the best weighted RRF, w=1.5 k=5).
     """
     scores: dict[str, float] = {}
     order: dict[str, int] = {}

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: jieba BM25 and dense vectors from Chroma, fused by weighted RRF, with filters and neighbours.
+"""Hybrid retrieval: jieba BM25 and dense vectors from Chroma, fused by normalised scores (or weighted RRF),
+with filters, neighbours and an optional cross-encoder reranker.
 
 `Retriever` is the plain API (CLI, eval, answer chain); `HybridRetriever` wraps it as a LangChain retriever.
 """
@@ -20,7 +21,7 @@ from assistant.config import Settings
 from assistant.embeddings import make_embeddings
 from assistant.errors import IndexMissing
 from assistant.index import Index, fingerprint, sources_of
-from assistant.ingest.tokenizer import tokenize
+from assistant.ingest.tokenizer import keyword_terms, tokenize
 from assistant.models import Hit
 from assistant.retrieve.fusion import rrf, score_fusion
 from assistant.retrieve.keyword import KeywordIndex
@@ -33,6 +34,8 @@ class Retriever:
 
     def __init__(self, settings: Settings, embeddings: Embeddings | None = None, index: Index | None = None):
         self.settings = settings
+        if index is None and not Index.exists(settings):
+            raise IndexMissing(settings.data_dir)  # before loading the model: the message comes at once
         self.embeddings = embeddings or make_embeddings(settings)
         self.index = index or Index(settings, self.embeddings)
         self.fingerprint = ""
@@ -58,7 +61,9 @@ class Retriever:
         self.position = {cid: i for i, cid in enumerate(self.ids)}
         keyword = KeywordIndex.load(self.settings.keyword_dir, fp)
         if keyword is None or keyword.ids != self.ids:
-            keyword = KeywordIndex.build(self.ids, [r["metadata"].get("tokens", "").split() for r in records])
+            keyword = KeywordIndex.build(
+                self.ids, [keyword_terms(r["metadata"].get("tokens", "").split()) for r in records]
+            )
             keyword.save(self.settings.keyword_dir, fp)
         self.keyword = keyword
         self.neighbour_of: dict[tuple[str, int, int], str] = {}
@@ -91,7 +96,7 @@ class Retriever:
         return mask
 
     def keyword_list(self, query: str, depth: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
-        return [(self.ids[i], s) for i, s in self.keyword.search(tokenize(query), depth, mask)]
+        return [(self.ids[i], s) for i, s in self.keyword.search(keyword_terms(tokenize(query)), depth, mask)]
 
     def dense_list(self, query: str, depth: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
         vector = self.embeddings.embed_query(query)
@@ -145,8 +150,8 @@ class Retriever:
         if neighbours:
             for hit in hits:
                 before, after = self.neighbours(hit.chunk_id)
-                hit.context_before = before.text if before else ""
-                hit.context_after = after.text if after else ""
+                # extra attributes, not contract fields: the CLI adds them to --json only with --neighbours
+                hit.context_before, hit.context_after = (before.text if before else ""), (after.text if after else "")
         return hits
 
     def hit(self, chunk_id: str, rank: int = 0, score: float = 0.0) -> Hit:
@@ -181,7 +186,10 @@ class Retriever:
 
 
 class HybridRetriever(BaseRetriever):
-    """LangChain retriever over `Retriever.search`: Documents carry the Hit fields (minus text) as metadata."""
+    """LangChain retriever over `Retriever.search`: Documents carry the Hit fields (minus text) as metadata.
+
+    `k`, `mode`, `sources` and `article_title` are set on the instance or per call (`invoke(q, k=3)`).
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -189,9 +197,16 @@ class HybridRetriever(BaseRetriever):
     k: int = 5
     mode: str = "hybrid"
     sources: list[str] | None = None
+    article_title: str | None = None
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        hits = self.retriever.search(query, k=self.k, mode=self.mode, sources=self.sources)
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> list[Document]:
+        options = {"k": self.k, "mode": self.mode, "sources": self.sources, "article_title": self.article_title}
+        unknown = set(kwargs) - set(options)
+        if unknown:
+            raise TypeError(f"unknown search options: {sorted(unknown)}")
+        hits = self.retriever.search(query, **{**options, **kwargs})
         return [
             Document(page_content=h.text, id=h.chunk_id, metadata={k: v for k, v in h.to_json().items() if k != "text"})
             for h in hits

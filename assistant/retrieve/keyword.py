@@ -18,6 +18,7 @@ from assistant.ingest.store_files import write_json_atomic
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 _META = "policy-assistant.json"
+TERMS = "words+chars+bigrams/1"  # how token lists become BM25 terms; a saved index built otherwise is rebuilt
 
 
 class KeywordIndex:
@@ -42,16 +43,16 @@ class KeywordIndex:
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True, exist_ok=True)
         self.model.save(str(directory), show_progress=False)
-        write_json_atomic(directory / _META, {"fingerprint": fingerprint, "ids": self.ids})
+        write_json_atomic(directory / _META, {"fingerprint": fingerprint, "terms": TERMS, "ids": self.ids})
 
     @classmethod
     def load(cls, directory: Path, fingerprint: str) -> KeywordIndex | None:
-        """The saved index if it was built from this exact collection state, else None."""
+        """The saved index if it was built from this exact collection state (and term scheme), else None."""
         try:
             meta = json.loads((directory / _META).read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
             return None
-        if meta.get("fingerprint") != fingerprint:
+        if meta.get("fingerprint") != fingerprint or meta.get("terms") != TERMS:
             return None
         try:
             model = bm25s.BM25.load(str(directory), show_progress=False)
