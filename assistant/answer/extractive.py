@@ -84,14 +84,14 @@ def score(
         prior = hits[ev.hit].score / best_hit
         ev.score = 0.6 * ev.coverage + 0.25 * prior - 0.03 * ev.hit
         if terms.asks_number and terms.answers_number(ev.text):
-            ev.score += 0.15
+            ev.score += 0.3
         if len(ev.text) > 220:
             ev.score -= 0.05  # run-on sentences make poor answers
     ranked = sorted(evidence, key=lambda e: -e.score)
     if embeddings is not None:
         head = ranked[:dense_top]
         q = np.asarray(embeddings.embed_query(question), dtype=np.float32)
-        vectors = np.asarray(embeddings.embed_documents([e.text for e in head]), dtype=np.float32)
+        vectors = np.asarray(_embed_cached(embeddings, [e.text for e in head]), dtype=np.float32)
         sims = vectors @ q
         low, high = float(sims.min()), float(sims.max())
         for ev, sim in zip(head, sims, strict=True):
@@ -106,8 +106,18 @@ def select(question: str, ranked: list[Evidence], max_sentences: int = 4) -> lis
     if not ranked:
         return []
     best = ranked[0]
-    limit = max_sentences if _LIST_QUESTION.search(question) else min(2, max_sentences)
+    is_list = bool(_LIST_QUESTION.search(question))
+    limit = max_sentences if is_list else min(2, max_sentences)
     chosen = [best]
+    if is_list:
+        # '…以下几种模式：1、核心学校模式…' : the numbered items that follow belong to the answer
+        following = sorted((e for e in ranked if e.hit == best.hit and e.start > best.start), key=lambda e: e.start)
+        for ev in following:
+            if len(chosen) >= limit or not _LEADING_MARK.match(ev.text):
+                break
+            chosen.append(ev)
+        if len(chosen) > 1:
+            return sorted(chosen, key=lambda e: (e.hit, e.start))
     for ev in ranked[1:]:
         if len(chosen) >= limit:
             break
@@ -146,3 +156,19 @@ def idf_table(token_lists: list[list[str]]) -> dict[str, float]:
         for t in set(tokens):
             df[t] = df.get(t, 0) + 1
     return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+
+
+_SENTENCE_VECTORS: dict[tuple[int, str], list[float]] = {}
+_CACHE_LIMIT = 50_000
+
+
+def _embed_cached(embeddings: Embeddings, texts: list[str]) -> list[list[float]]:
+    """Sentence vectors, computed once per process: corpus sentences recur across questions."""
+    key = id(embeddings)
+    missing = [t for t in dict.fromkeys(texts) if (key, t) not in _SENTENCE_VECTORS]
+    if missing:
+        if len(_SENTENCE_VECTORS) > _CACHE_LIMIT:
+            _SENTENCE_VECTORS.clear()
+        for text, vector in zip(missing, embeddings.embed_documents(missing), strict=True):
+            _SENTENCE_VECTORS[(key, text)] = vector
+    return [_SENTENCE_VECTORS[(key, t)] for t in texts]

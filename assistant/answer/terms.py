@@ -17,14 +17,18 @@ QUESTION_WORDS = frozenset(
 )
 GENERIC = frozenset("教育 学校 发展 义务教育 工作 建设 推进 促进 提高 加强".split())
 
-_ASKS_NUMBER = re.compile(r"多少|几[个年所种名人门次项条天月位倍万亿]?|哪一?年|什么时候|何时|比例|百分之|多大|多久|多长")
+_ASKS_NUMBER = re.compile(r"多少|(?<![哪把将和由])几[个年所名人门次天倍]|几周岁|哪一?年|什么时候|何时|比例|百分之|多久|多长时间")
+_LIST_OF = re.compile(r"几[条项点种]|几个方面|哪几|近几年|这几年")
 NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个年所名人门次项条万亿倍%]|[一二三四五六七八九十]+[月日]")
 
 
 _UNIT = r"(?:万元|亿元|元|名|人|个|所|分|周岁|岁|年|门|次|项|条|天|月|位|倍|校区|公里|平方米|%)"
-_ASKED_UNIT = re.compile(rf"(?:多少|几)({_UNIT})")
+_ASKED_UNIT = re.compile(rf"(?:多少|(?<![哪把将和由])几)({_UNIT})")
 _ASKS_YEAR = re.compile(r"哪一年|哪年|什么时候|何时|什么时间")
 _ASKS_SHARE = re.compile(r"比例|百分之|占比")
+_ASKS_SCORE = re.compile(r"分数|满分|得分|成绩")
+_ASKS_MONEY = re.compile(r"经费|预算|补贴|补助|工资|收费|费用|奖学金|资金|投入|标准")
+CJK_RANGE = "\u4e00-\u9fff"
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)"
 
 
@@ -53,16 +57,26 @@ def question_terms(question: str) -> QuestionTerms:
     seen: dict[str, None] = {}
     for t in tokens:
         seen.setdefault(t, None)
-    asks = bool(_ASKS_NUMBER.search(question))
+    asks = bool(_ASKS_NUMBER.search(_LIST_OF.sub('', question)))
     pattern = ""
     unit = _ASKED_UNIT.search(question)
     if _ASKS_YEAR.search(question):
-        pattern = r"\d{4}\s*年|\d{4}\s*[-—至到]|[一二三四五六七八九十]+月"
+        pattern = r"\d{4}\s*年|\d{4}\s*[-—至到]|\d{2}\s*年代|[一二三四五六七八九十]+月"
     elif _ASKS_SHARE.search(question):
         pattern = r"\d\s*%|百分之|\d+(?:\.\d+)?\s*成|[一二三四五六七八九十]成"
     elif unit:
         unit_text = {"人": "[人名]", "名": "[人名]", "校区": "(?:个)?校区", "个": "个"}.get(unit.group(1), re.escape(unit.group(1)))
-        pattern = rf"{_NUM}\s*(?:多)?{unit_text}"
+        counted = rf"{_NUM}\s*(?:多)?(?:万|亿)?(?:多)?{unit_text}"
+        pattern = counted
+        noun = re.match(rf"[{CJK_RANGE}]{{2,12}}", question[unit.end() :])
+        if unit.group(1) in ("个", "所", "名", "人", "门", "项") and noun:
+            # '几个校区' is answered by '3个校区' or '校区3个', not by any count: the noun must be close by
+            key = re.escape(noun.group(0)[-2:])
+            pattern = rf"{counted}.{{0,12}}{key}|{key}.{{0,12}}{counted}"
+    elif _ASKS_SCORE.search(question) and "多少" in question:
+        pattern = rf"{_NUM}\s*分"
+    elif _ASKS_MONEY.search(question) and "多少" in question:
+        pattern = rf"{_NUM}\s*(?:多)?(?:万|亿)?(?:多)?元"
     return QuestionTerms(tuple(seen), asks, pattern)
 
 
