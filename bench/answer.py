@@ -48,11 +48,14 @@ def main() -> None:
     items = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     for item in items[:5]:  # warm-up
         assistant.ask(item["question"], item.get("history"))
-    times = []
-    for item in items:
-        t = time.perf_counter()
-        assistant.ask(item["question"], item.get("history"))
-        times.append((time.perf_counter() - t) * 1000)
+    passes = []
+    for _ in range(2):  # pass 1: sentence-vector cache cold; pass 2: a long-running server's steady state
+        times = []
+        for item in items:
+            t = time.perf_counter()
+            assistant.ask(item["question"], item.get("history"))
+            times.append((time.perf_counter() - t) * 1000)
+        passes.append(times)
 
     t = time.perf_counter()
     proc = subprocess.run(
@@ -65,9 +68,10 @@ def main() -> None:
     table = Table(title=f"answer latency (extractive, {len(items)} eval questions, 2 threads)")
     for col in ("measure", "value"):
         table.add_column(col)
-    table.add_row("warm ask p50", f"{percentile(times, 50):.0f} ms")
-    table.add_row("warm ask p95", f"{percentile(times, 95):.0f} ms")
-    table.add_row("warm ask max", f"{max(times):.0f} ms")
+    for label, times in zip(("first pass", "second pass"), passes, strict=True):
+        table.add_row(f"warm ask p50 ({label})", f"{percentile(times, 50):.0f} ms")
+        table.add_row(f"warm ask p95 ({label})", f"{percentile(times, 95):.0f} ms")
+        table.add_row(f"warm ask max ({label})", f"{max(times):.0f} ms")
     table.add_row("Assistant.open (models + index, in-process)", f"{open_s:.2f} s")
     table.add_row("cold `policy-assistant ask` (new process)", f"{cold_s:.2f} s" + ("" if proc.returncode == 0 else f" (exit {proc.returncode})"))
     Console().print(table)
