@@ -36,7 +36,7 @@ from assistant.stats import index_stats  # noqa: E402
 log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
-EXAMPLE_QUESTIONS = ("集团化办学有哪些模式？", "陈坊中小学位于什么地方？", "教共体有哪几种类型？")
+EXAMPLE_QUESTIONS = ("集团化办学有哪些模式？", "陈坊中小学位于什么地方？", "前锋学区实行了哪些统一管理？")
 UPLOAD_TYPES = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
 INDEX_MISSING = (
     "知识库为空或尚未建立索引：请运行 `policy-assistant ingest`，或在“知识库”标签页上传文件。"

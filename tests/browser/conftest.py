@@ -37,8 +37,10 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: Path) -> Iterator:
+    """Module-scoped: Playwright's sync API keeps an event loop running while open, which would break
+    every later test that calls asyncio.run (LangChain's ainvoke/astream tests)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
