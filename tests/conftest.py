@@ -36,17 +36,19 @@ class NetworkBlocked(RuntimeError):
     """Raised when code under test tries to reach a non-loopback address."""
 
 
-def _guard(self: socket.socket, address: object, *args: object) -> object:
-    if self.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
+def _check(sock: socket.socket, address: object) -> None:
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
         if not _is_loopback(address[0]):
             raise NetworkBlocked(f"test tried to connect to {address!r}: nothing may leave this machine")
+
+
+def _guard(self: socket.socket, address: object, *args: object) -> object:
+    _check(self, address)
     return _real_connect(self, address, *args)  # type: ignore[arg-type]
 
 
 def _guard_ex(self: socket.socket, address: object, *args: object) -> object:
-    if self.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
-        if not _is_loopback(address[0]):
-            raise NetworkBlocked(f"test tried to connect to {address!r}: nothing may leave this machine")
+    _check(self, address)
     return _real_connect_ex(self, address, *args)  # type: ignore[arg-type]
 
 

@@ -16,18 +16,12 @@ import pytest
 
 from assistant.assistant import Assistant
 from assistant.config import PROJECT_ROOT
+from tests.support.documents import HOSTILE
 from ui import build_app, launch
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
-HOSTILE = (
-    "校园开放日安排\n\n"
-    "学校每年五月举办校园开放日，家长可以预约参观课堂教学和社团活动。"
-    '<img src="//198.51.100.7/beacon.png" onerror="alert(1)">开放日当天上午九点开始签到，请家长携带身份证件。\n'
-    "![校徽](//198.51.100.7/md-image.png) 参观结束后请填写意见反馈表，学校将据此改进办学工作，并在一周内公布反馈结果。\n"
-    "更多说明见[开放日须知](//198.51.100.7/link)。家长参观时请遵守课堂纪律，不要打扰正常教学秩序，感谢家长的支持与配合。\n"
-)
 # set before a question is sent: remembers whether a partial (streaming) answer was ever in the page
 WATCH_STREAMING = """() => {
   window.__paSawStreaming = false;

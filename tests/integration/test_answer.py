@@ -12,10 +12,8 @@ from assistant.answer.refusal import REFUSAL_TEXT
 from assistant.assistant import Assistant
 from assistant.llm import make_chat_model
 from assistant.models import Answer
+from tests.support.documents import CITATION, CONTRACT
 from tests.support.openai_server import OpenAIStubServer, prompt_text
-
-CONTRACT = {"question", "standalone_question", "answer", "citations", "refused", "mode", "model", "latency_ms"}
-CITATION = {"n", "chunk_id", "sources", "article_title", "heading", "start_line", "end_line", "text", "quote"}
 
 
 def assert_well_cited(answer: Answer) -> None:
