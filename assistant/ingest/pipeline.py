@@ -59,12 +59,18 @@ class _Parsed:
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
-    """Files to ingest: supported files under each directory (recursively), and every file named directly."""
+    """Files to ingest: supported files under each directory (recursively; hidden files and the folder's own
+    README.md are not documents), and every file named directly."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found.extend(
-                p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and p.name.lower() != "readme.md"
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:
             found.append(path)
