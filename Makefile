@@ -40,6 +40,7 @@ browser-deps:
 
 lint: setup-test
 	$(VENV)/bin/ruff check assistant tests bench ui.py
+	$(VENV)/bin/mypy assistant ui.py
 
 test: setup-test browser-deps lint
 	$(PY) -m pytest -q

@@ -242,7 +242,9 @@ def ask(
 
     if (question is None) == (batch is None):
         raise typer.BadParameter("give a question or --batch FILE (not both)")
-    items = _read_batch(batch) if batch else [{"id": None, "question": question, "history": _read_history(history)}]
+    items: list[dict[str, Any]] = (
+        _read_batch(batch) if batch else [{"id": None, "question": question, "history": _read_history(history)}]
+    )
     assistant = Assistant.open(_settings(data_dir))
     for item in items:
         answer = assistant.ask(item["question"], item.get("history") or [], k=k, sources=source or None)

@@ -99,7 +99,7 @@ class Index:
 
     def update_metadata(self, ids: list[str], metadatas: list[dict[str, Any]]) -> None:
         for i in range(0, len(ids), BATCH):
-            self.collection.update(ids=ids[i : i + BATCH], metadatas=metadatas[i : i + BATCH])
+            self.collection.update(ids=ids[i : i + BATCH], metadatas=metadatas[i : i + BATCH])  # type: ignore[arg-type]
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
@@ -121,7 +121,7 @@ class Index:
                 got = self.collection.get(include=["documents", "metadatas"], limit=BATCH, offset=offset)
             else:
                 got = self.collection.get(ids=ids[offset : offset + BATCH], include=["documents", "metadatas"])
-            for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            for i, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True):
                 records.append({"id": i, "text": doc, "metadata": dict(meta or {})})
             offset += BATCH
             if (ids is None and len(got["ids"]) < BATCH) or (ids is not None and offset >= len(ids)):
