@@ -30,7 +30,7 @@ class Support:
 
     coverage: float
     unknown: float
-    number_missing: bool
+    number_missing: bool  # the number (or who-did-what) the question asks for is in no matching sentence
     dense_top: float = 0.0
 
     sentence_score: float = 1.0
@@ -66,7 +66,7 @@ def assess(
     unknown = sum(w for t, w in weights.items() if t not in corpus_text) / total if total else 0.0
     # the asked-for number may sit in any well-matching sentence of the top passages, not only the chosen ones
     pool = list(chosen) + [e for e in candidates(hits[:top]) if weighted_coverage(e.text, specific, weights) >= 0.3]
-    number_missing = terms.asks_number and not any(terms.answers_number(e.text) for e in pool)
+    number_missing = terms.asks_specific_fact and not any(terms.answers_fact(e.text) for e in pool)
     best = chosen[0].score if chosen else 0.0
     return Support(round(coverage, 3), round(unknown, 3), number_missing, round(dense_top, 4), round(best, 3))
 

@@ -26,6 +26,7 @@ _UNIT = r"(?:万元|亿元|元|名|人|个|所|分|周岁|岁|年|门|次|项|�
 _ASKED_UNIT = re.compile(rf"(?:多少|(?<![哪把将和由])几)({_UNIT})")
 _ASKS_YEAR = re.compile(r"哪一年|哪年|什么时候|何时|什么时间")
 _ASKS_SHARE = re.compile(r"比例|百分之|占比")
+_ASKS_WHO = re.compile(r"谁(担任|负责|主持|牵头|分管|主管|兼任)")
 _ASKS_SCORE = re.compile(r"分数|满分|得分|成绩")
 _ASKS_MONEY = re.compile(r"经费|预算|补贴|补助|工资|收费|费用|奖学金|资金|投入|标准")
 CJK_RANGE = "\u4e00-\u9fff"
@@ -39,6 +40,15 @@ class QuestionTerms:
     terms: tuple[str, ...]
     asks_number: bool
     number_pattern: str = ""  # what an answering sentence must contain, e.g. a count with the asked unit
+    action: str = ""  # '主任由谁担任' is only answered by a sentence saying who 担任s that role (a regex)
+
+    @property
+    def asks_specific_fact(self) -> bool:
+        return self.asks_number or bool(self.action)
+
+    def answers_fact(self, text: str) -> bool:
+        """True when text states the kind of fact asked: the number (see answers_number) and the action."""
+        return self.answers_number(text) and (not self.action or bool(re.search(self.action, text)))
 
     def answers_number(self, text: str) -> bool:
         """True when text holds the kind of number asked (with its unit, a year, a share), or any number."""
@@ -77,7 +87,22 @@ def question_terms(question: str) -> QuestionTerms:
         pattern = rf"{_NUM}\s*分"
     elif _ASKS_MONEY.search(question) and "多少" in question:
         pattern = rf"{_NUM}\s*(?:多)?(?:万|亿)?(?:多)?元"
-    return QuestionTerms(tuple(seen), asks, pattern)
+    return QuestionTerms(tuple(seen), asks, pattern, _action_pattern(question))
+
+
+def _action_pattern(question: str) -> str:
+    """For who-questions: the verb with its role, e.g. '办公室主任由谁担任' -> '主任.{0,8}由.{1,15}担任'."""
+    m = _ASKS_WHO.search(question)
+    if not m:
+        return ""
+    verb = m.group(1)
+    after = re.match(rf"[{CJK_RANGE}]{{2,3}}", question[m.end() :])
+    if after:  # "由谁担任董事长" -> "担任.{0,8}董事"
+        return rf"{verb}.{{0,8}}{re.escape(after.group(0)[:2])}"
+    before = re.search(rf"([{CJK_RANGE}]{{2}})由?$", question[: m.start()])
+    if before:  # '办公室主任由谁担任' -> '主任.{0,8}由.{1,15}担任'
+        return rf"{re.escape(before.group(1))}.{{0,8}}由.{{1,15}}{verb}"
+    return verb
 
 
 def has_number(text: str) -> bool:

@@ -74,3 +74,21 @@ def test_tidy_and_near_duplicates():
     assert tidy("1、核心学校模式：选取优质学校作为核心；") == "核心学校模式：选取优质学校作为核心。"
     assert near_duplicate("促进均衡发展要把提升质量作为根本。", "促进均衡发展，要把提升质量作为根本")
     assert not near_duplicate("全县有留守儿童35507人。", "学区内共开发校本课程8门。")
+
+
+def test_number_questions_need_the_asked_kind_of_number():
+    campuses = question_terms("建湖县实验小学教育集团一共有几个校区？")
+    assert campuses.answers_fact("集团下设3个校区。") and not campuses.answers_fact("全校共有3个年级，2011年建成。")
+    money = question_terms("前锋学区每年的办学经费预算总额是多少？")
+    assert money.answers_fact("投入5亿多元") and not money.answers_fact("学区有8所学校。")
+    year = question_terms("广东省“千校扶千校”活动是哪一年启动的？")
+    assert year.answers_fact("该活动于2009年启动。") and not year.answers_fact("共有15所学校参加。")
+    assert not question_terms("请写出几条要点").asks_number  # 几条 asks for a list, not a number
+
+
+def test_who_questions_need_the_role_and_the_action():
+    chair = question_terms("沈阳市辽中区教育集团的董事会由谁担任董事长？")
+    assert chair.answers_fact("董事会由教育局局级领导担任董事长。")
+    office = question_terms("辽中区教育集团董事会下设的办公室主任由谁担任？")
+    assert not office.answers_fact("董事会下设办公室，办公室主任由")  # the corpus text breaks off here
+    assert not office.answers_fact("董事会由教育局局级领导担任董事长。")
