@@ -13,7 +13,6 @@ from functools import cached_property
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -197,7 +196,3 @@ def _pieces(text: str) -> Iterator[str]:
     if start < len(text):
         yield text[start:]
 
-
-def history_messages(history: list[dict[str, str]]) -> list[HumanMessage | AIMessage]:
-    """Chat history in LangChain message form (for callers that build their own prompts)."""
-    return [HumanMessage(m["content"]) if m["role"] == "user" else AIMessage(m["content"]) for m in history]

@@ -7,7 +7,6 @@ with filters, neighbours and an optional cross-encoder reranker.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any, Literal
 
 import numpy as np
@@ -212,9 +211,3 @@ class HybridRetriever(BaseRetriever):
             for h in hits
         ]
 
-
-def timed_search(retriever: Retriever, query: str, **kwargs: Any) -> tuple[list[Hit], float]:
-    """Search and the wall time in milliseconds (for benches and the eval runner)."""
-    start = time.perf_counter()
-    hits = retriever.search(query, **kwargs)
-    return hits, (time.perf_counter() - start) * 1000
