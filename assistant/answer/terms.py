@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant import zh
 from assistant.ingest.tokenizer import tokenize
 
 # words that say what is asked, not what it is about
@@ -29,7 +30,6 @@ _ASKS_SHARE = re.compile(r"比例|百分之|占比")
 _ASKS_WHO = re.compile(r"谁(担任|负责|主持|牵头|分管|主管|兼任)")
 _ASKS_SCORE = re.compile(r"分数|满分|得分|成绩")
 _ASKS_MONEY = re.compile(r"经费|预算|补贴|补助|工资|收费|费用|奖学金|资金|投入|标准")
-CJK_RANGE = "\u4e00-\u9fff"
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)"
 
 
@@ -78,7 +78,7 @@ def question_terms(question: str) -> QuestionTerms:
         unit_text = {"人": "[人名]", "名": "[人名]", "校区": "(?:个)?校区", "个": "个"}.get(unit.group(1), re.escape(unit.group(1)))
         counted = rf"{_NUM}\s*(?:多)?(?:万|亿)?(?:多)?{unit_text}"
         pattern = counted
-        noun = re.match(rf"[{CJK_RANGE}]{{2,12}}", question[unit.end() :])
+        noun = re.match(rf"[{zh.CJK}]{{2,12}}", question[unit.end() :])
         if unit.group(1) in ("个", "所", "名", "人", "门", "项") and noun:
             # '几个校区' is answered by '3个校区' or '校区3个', not by any count: the noun must be close by
             key = re.escape(noun.group(0)[-2:])
@@ -96,10 +96,10 @@ def _action_pattern(question: str) -> str:
     if not m:
         return ""
     verb = m.group(1)
-    after = re.match(rf"[{CJK_RANGE}]{{2,3}}", question[m.end() :])
+    after = re.match(rf"[{zh.CJK}]{{2,3}}", question[m.end() :])
     if after:  # "由谁担任董事长" -> "担任.{0,8}董事"
         return rf"{verb}.{{0,8}}{re.escape(after.group(0)[:2])}"
-    before = re.search(rf"([{CJK_RANGE}]{{2}})由?$", question[: m.start()])
+    before = re.search(rf"([{zh.CJK}]{{2}})由?$", question[: m.start()])
     if before:  # '办公室主任由谁担任' -> '主任.{0,8}由.{1,15}担任'
         return rf"{re.escape(before.group(1))}.{{0,8}}由.{{1,15}}{verb}"
     return verb

@@ -65,11 +65,17 @@ class Retriever:
             )
             keyword.save(self.settings.keyword_dir, fp)
         self.keyword = keyword
+        # parsed once per collection state: filters and neighbours must not re-read JSON metadata per query
         self.neighbour_of: dict[tuple[str, int, int], str] = {}
+        self.sources_at: list[frozenset[str]] = []
+        self.titles_at: list[tuple[str, ...]] = []
         for r in records:
             m = r["metadata"]
-            for loc in json.loads(m.get("locations", "[]")):
+            locations = json.loads(m.get("locations", "[]"))
+            for loc in locations:
                 self.neighbour_of[(loc["source"], loc["article_index"], loc["chunk_index"])] = r["id"]
+            self.sources_at.append(frozenset(sources_of(m)))
+            self.titles_at.append((str(m.get("article_title", "")), *(loc.get("article_title", "") for loc in locations)))
         self.fingerprint = fp
         return True
 
@@ -80,16 +86,12 @@ class Retriever:
     def _allowed(self, sources: list[str] | None, article_title: str | None) -> np.ndarray | None:
         if not sources and not article_title:
             return None
-        mask = np.zeros(len(self.ids), dtype=np.float32)
         wanted = set(sources or [])
-        for i, cid in enumerate(self.ids):
-            meta = self.records[cid]["metadata"]
-            if wanted and not wanted & set(sources_of(meta)):
+        mask = np.zeros(len(self.ids), dtype=np.float32)
+        for i, (held, titles) in enumerate(zip(self.sources_at, self.titles_at, strict=True)):
+            if wanted and not wanted & held:
                 continue
-            if article_title and article_title not in json.dumps(
-                [meta.get("article_title", "")] + [loc.get("article_title", "") for loc in json.loads(meta.get("locations", "[]"))],
-                ensure_ascii=False,
-            ):
+            if article_title and not any(article_title in t for t in titles):
                 continue
             mask[i] = 1.0
         return mask
