@@ -161,6 +161,7 @@ def sources_of(metadata: dict[str, Any]) -> list[str]:
 
 
 def fingerprint(records: list[dict[str, Any]]) -> str:
-    """Of a collection's records (ids and their sources): changes whenever a chunk is added, removed or relabelled."""
-    pairs = sorted(f"{r['id']}:{r['metadata'].get('sources', '')}" for r in records)
+    """Of a collection's records (ids and all their metadata): changes whenever a chunk is added, removed or
+    relabelled, including a move to other lines or under another heading (its tokens hold the heading path)."""
+    pairs = sorted(f"{r['id']}:{json.dumps(r['metadata'], sort_keys=True, ensure_ascii=False)}" for r in records)
     return hashlib.sha256("\n".join(pairs).encode()).hexdigest()[:32]

@@ -20,7 +20,7 @@ from assistant.config import Settings
 from assistant.embeddings import make_embeddings
 from assistant.errors import IndexMissing
 from assistant.index import Index, fingerprint, sources_of
-from assistant.ingest.tokenizer import keyword_terms, tokenize
+from assistant.ingest.tokenizer import keyword_terms, query_terms
 from assistant.models import Hit
 from assistant.retrieve.fusion import rrf, score_fusion
 from assistant.retrieve.keyword import KeywordIndex
@@ -97,7 +97,7 @@ class Retriever:
         return mask
 
     def keyword_list(self, query: str, depth: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
-        return [(self.ids[i], s) for i, s in self.keyword.search(keyword_terms(tokenize(query)), depth, mask)]
+        return [(self.ids[i], s) for i, s in self.keyword.search(query_terms(query), depth, mask)]
 
     def dense_list(self, query: str, depth: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
         vector = self.embeddings.embed_query(query)

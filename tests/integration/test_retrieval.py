@@ -20,7 +20,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError, IndexMissing
 from assistant.index import Index
 from assistant.ingest.pipeline import ingest
-from assistant.ingest.tokenizer import tokenize
+from assistant.ingest.tokenizer import query_terms, tokenize
 from assistant.models import HIT_FIELDS
 from assistant.retrieve import hybrid
 from assistant.retrieve.hybrid import HybridRetriever, Retriever
@@ -79,6 +79,15 @@ def test_keyword_matches_part_of_a_longer_word(small: Retriever) -> None:
     assert not set(tokenize("陈坊")) & set(hit.tokens)
 
 
+def test_everyday_words_reach_the_policy_words_by_keyword(small: Retriever) -> None:
+    """'孩子…吃饭…接送' shares no word with '学生…午餐…校车': the synonym table bridges them (synonyms.txt)."""
+    query = "离家远的孩子吃饭和接送怎么办"
+    terms = query_terms(query)
+    assert {"学生", "午餐", "校车"} <= set(terms) and not {"午餐", "校车"} & set(tokenize(query))
+    hit = small.search(query, k=1, mode="keyword")[0]
+    assert hit.source == "布局调整.txt" and "统筹安排校车早晚接送" in hit.text
+
+
 def test_dense_finds_a_paraphrase_with_no_shared_word(small: Retriever) -> None:
     query = "爹妈外出挣钱、娃娃由爷爷奶奶带的有多少"
     hits = small.search(query, k=3, mode="dense")
@@ -131,6 +140,25 @@ def test_neighbours_are_the_previous_and_next_chunk_of_the_article(small: Retrie
 
 
 # ---------------------------------------------------------------------------------------------- freshness
+def test_a_move_to_other_lines_refreshes_the_retriever(tmp_path: Path, embeddings) -> None:
+    """Same chunk texts, new line numbers: the fingerprint covers metadata, so no process keeps the old lines."""
+    docs = write_docs(tmp_path / "docs", ["学区制.txt"])
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=docs)
+    ingest(settings, embeddings=embeddings)
+    retriever = Retriever(settings, embeddings=embeddings)
+    before = retriever.search("学区制", k=1, mode="keyword")[0]
+
+    (docs / "学区制.txt").write_text("\n" * 5 + EXCERPTS["学区制.txt"], encoding="utf-8")
+    summary = ingest(settings, embeddings=embeddings)
+    assert summary.chunks_embedded == 0  # same texts: nothing re-embedded, only relabelled
+
+    assert retriever.refresh() is True
+    after = retriever.search("学区制", k=1, mode="keyword")[0]
+    assert after.chunk_id == before.chunk_id and after.start_line == before.start_line + 5
+    fresh = Retriever(settings, embeddings=embeddings)
+    assert fresh.search("学区制", k=1, mode="keyword")[0].start_line == after.start_line
+
+
 def test_keyword_index_is_rebuilt_when_an_ingest_changes_the_collection(tmp_path: Path, embeddings) -> None:
     docs = write_docs(tmp_path / "docs", ["留守儿童.txt", "送教下乡.txt"])
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=docs)
