@@ -26,7 +26,9 @@ class Assistant:
         """Open the index in settings.data_dir (IndexMissing if there is none) and load the models."""
         settings = settings or load_settings(**overrides)
         retriever = Retriever(settings, embeddings=embeddings or make_embeddings(settings))
-        return cls(settings, retriever, llm if llm is not None else make_chat_model(settings))
+        assistant = cls(settings, retriever, llm if llm is not None else make_chat_model(settings))
+        assistant.chain.warm_up()
+        return assistant
 
     @property
     def model(self) -> str:

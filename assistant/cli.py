@@ -18,7 +18,7 @@ from assistant.errors import AssistantError
 
 app = typer.Typer(help="政策助手: cited answers over Chinese education policy texts.", no_args_is_help=True, add_completion=False)
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # a suggested command must stay on one line to copy
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="index directory (env POLICY_ASSISTANT_DATA_DIR)")]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -121,6 +121,11 @@ def stats(
     console.print(table)
 
 
+def _has_content(text: str) -> bool:
+    """A question needs at least one letter, digit or Chinese character ('？' alone asks nothing)."""
+    return any(ch.isalnum() for ch in text)
+
+
 def _read_batch(path: Path) -> list[dict[str, Any]]:
     """Queries from a file: one per line, or JSON Lines with `question` (and `id`, `history`) per object."""
     from assistant.errors import AssistantError as _Err
@@ -151,7 +156,7 @@ def _read_batch(path: Path) -> list[dict[str, Any]]:
 @_friendly
 def search(
     query: Annotated[str | None, typer.Argument(help="the question")] = None,
-    k: Annotated[int, typer.Option("--k", help="hits to return")] = 5,
+    k: Annotated[int | None, typer.Option("--k", min=1, help="hits to return (default: top_k setting)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON array of hits (JSON Lines with --batch)")] = False,
     mode: Annotated[str, typer.Option("--mode", help="hybrid | keyword | dense")] = "hybrid",
     source: Annotated[list[str] | None, typer.Option("--source", help="only these files (repeatable)")] = None,
@@ -166,6 +171,8 @@ def search(
         raise typer.BadParameter("mode must be hybrid, keyword or dense", param_hint="--mode")
     if (query is None) == (batch is None):
         raise typer.BadParameter("give a query or --batch FILE (not both)")
+    if query is not None and not _has_content(query):
+        raise typer.BadParameter("the query is empty")
     settings = _settings(data_dir)
     items = _read_batch(batch) if batch else [{"id": None, "question": query}]
     retriever = Retriever(settings)
@@ -232,7 +239,7 @@ def ask(
     question: Annotated[str | None, typer.Argument(help="the question")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="the answer contract as JSON (JSON Lines with --batch)")] = False,
     history: Annotated[Path | None, typer.Option("--history", help="JSON list of {role, content} messages")] = None,
-    k: Annotated[int | None, typer.Option("--k", help="passages to answer from")] = None,
+    k: Annotated[int | None, typer.Option("--k", min=1, help="passages to answer from")] = None,
     batch: Annotated[Path | None, typer.Option("--batch", help="JSONL with id, question, optional history")] = None,
     source: Annotated[list[str] | None, typer.Option("--source", help="only these files (repeatable)")] = None,
     data_dir: DataDir = None,
@@ -242,6 +249,8 @@ def ask(
 
     if (question is None) == (batch is None):
         raise typer.BadParameter("give a question or --batch FILE (not both)")
+    if question is not None and not _has_content(question):
+        raise typer.BadParameter("the question is empty")
     items: list[dict[str, Any]] = (
         _read_batch(batch) if batch else [{"id": None, "question": question, "history": _read_history(history)}]
     )

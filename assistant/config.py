@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(None, description="API key (optional for local servers)")
     llm_timeout: float = Field(30.0, description="seconds before a slow endpoint falls back to extractive")
     llm_temperature: float = Field(0.1, description="sampling temperature for the LLM")
+    llm_streaming: bool = Field(True, description="stream tokens (SSE); off for servers that only answer whole replies")
     answer_sentences: int = Field(4, description="most sentences in an extractive answer")
 
     # UI

@@ -14,7 +14,7 @@ EXTRACTIVE = "extractive"
 
 
 def make_chat_model(settings: Settings) -> BaseChatModel | None:
-    """A streaming ChatOpenAI for the configured endpoint, or None when no LLM is configured."""
+    """A (by default streaming) ChatOpenAI for the configured endpoint, or None when no LLM is configured."""
     base_url, model = settings.llm_base_url, settings.llm_model
     if not (settings.llm_enabled and base_url and model):
         return None
@@ -28,7 +28,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel | None:
         timeout=settings.llm_timeout,
         max_retries=0,  # a failed call falls back to extractive at once instead of retrying
         temperature=settings.llm_temperature,
-        streaming=True,
+        streaming=settings.llm_streaming,
         # Chat Completions only: some model names would otherwise route to the Responses API,
         # which OpenAI-compatible local servers rarely implement.
         use_responses_api=False,

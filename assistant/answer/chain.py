@@ -17,7 +17,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answer import extractive
-from assistant.answer.condense import condense
+from assistant.answer.condense import condense, noun_phrases
 from assistant.answer.refusal import REFUSAL_TEXT, Support, assess, corpus_blob
 from assistant.answer.terms import question_terms
 from assistant.answer.verify import citation, verify
@@ -48,6 +48,13 @@ class AnswerChain:
             self.corpus = corpus_blob([r["text"] for r in records])
             self._stats_for = self.retriever.fingerprint
 
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise wait for (model session, POS tagger, corpus statistics),
+        so the first answer's latency_ms is an answer's, not a start-up's."""
+        self._refresh_stats()
+        self.retriever.embeddings.embed_query("义务教育")
+        noun_phrases("义务教育")
+
     # ------------------------------------------------------------------ steps
     def condense(self, state: State) -> State:
         history = state.get("history") or []
@@ -59,8 +66,9 @@ class AnswerChain:
                 standalone = (load_prompt("condense") | self.llm | StrOutputParser()).invoke(
                     {"history": text, "question": question}
                 ).strip() or question
-            except Exception:
-                standalone = condense(question, history)
+            except Exception as exc:  # the endpoint is down: rule-based condense, and no second wait in compose
+                return {**state, "standalone_question": condense(question, history), "llm_error": type(exc).__name__,
+                        "notice": LLM_FAILED.format(error=type(exc).__name__)}
         elif history:
             standalone = condense(question, history)
         return {**state, "standalone_question": standalone}
@@ -98,13 +106,16 @@ class AnswerChain:
         """Stream the model's tokens, then verify; any endpoint failure falls back to the extractive answer."""
         assert self.llm is not None
         hits: list[Hit] = state["hits"]
+        if state.get("llm_error"):  # it failed moments ago in condense: answer at once instead of waiting again
+            yield {**self.compose_extractive(state), "notice": LLM_FAILED.format(error=state["llm_error"])}
+            return
         passages = "\n\n".join(
             f"[{i}] 《{h.article_title}》 {h.heading}（{', '.join(h.sources)} 第{h.start_line}-{h.end_line}行）\n«{h.text}»"
             for i, h in enumerate(hits, start=1)
         )
-        chain = load_prompt("answer") | self.llm | StrOutputParser()
         text = ""
         try:
+            chain = load_prompt("answer") | self.llm | StrOutputParser()
             for token in chain.stream({"passages": passages, "question": state["standalone_question"]}):
                 text += token
                 yield token

@@ -14,6 +14,7 @@ from assistant.models import Citation, Hit
 
 MARK = re.compile(r"\[(\d{1,3})\]")
 SUPPORT_THRESHOLD = 0.6  # share of a sentence's content words found in the passages it cites
+_EXACT = re.compile(r"\d+(?:\.\d+)?|《[^》]{2,60}》")  # numbers and document titles: never paraphrased
 
 
 @dataclass
@@ -45,6 +46,12 @@ def support(sentence: str, passages: list[str]) -> float:
     return sum(1 for w in words if w in flat) / len(words)
 
 
+def exact_facts_missing(sentence: str, passages: list[str]) -> list[str]:
+    """Numbers and 《titles》 of the sentence that no cited passage holds: word overlap cannot catch 603 -> 604."""
+    flat = "".join(zh.compact(p) for p in passages)
+    return [f for f in _EXACT.findall(zh.compact(sentence)) if f not in flat]
+
+
 def best_quote(hit: Hit, claims: list[str]) -> str:
     """The passage sentence that shares most with the claims citing it (verbatim from the passage)."""
     target = set().union(*(_bigrams(c) for c in claims)) if claims else set()
@@ -65,7 +72,8 @@ def verify(answer: str, hits: list[Hit], threshold: float = SUPPORT_THRESHOLD) -
     removed = 0
     for claim in split_claims(answer):
         valid = sorted({n for n in claim.cites if 1 <= n <= len(hits)})
-        if not valid or support(claim.text, [hits[n - 1].text for n in valid]) < threshold:
+        cited = [hits[n - 1].text for n in valid]
+        if not valid or support(claim.text, cited) < threshold or exact_facts_missing(claim.text, cited):
             removed += 1
             continue
         kept.append(Claim(claim.text, valid))

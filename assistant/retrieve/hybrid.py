@@ -7,6 +7,7 @@ with filters, neighbours and an optional cross-encoder reranker.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -18,7 +19,7 @@ from pydantic import ConfigDict
 
 from assistant.config import Settings
 from assistant.embeddings import make_embeddings
-from assistant.errors import IndexMissing
+from assistant.errors import AssistantError, IndexMissing
 from assistant.index import Index, fingerprint, sources_of
 from assistant.ingest.tokenizer import keyword_terms, query_terms
 from assistant.models import Hit
@@ -83,10 +84,18 @@ class Retriever:
         return len(self.ids)
 
     # ------------------------------------------------------------------ search
+    @property
+    def source_names(self) -> list[str]:
+        """Every file the index holds chunks of."""
+        return sorted(set().union(*self.sources_at)) if self.sources_at else []
+
     def _allowed(self, sources: list[str] | None, article_title: str | None) -> np.ndarray | None:
         if not sources and not article_title:
             return None
-        wanted = set(sources or [])
+        wanted = {Path(s).name for s in sources or []}  # 'corpus/001_x.txt' means the file 001_x.txt
+        unknown = sorted(wanted - set(self.source_names))
+        if unknown:
+            raise AssistantError(f"not in the index: {', '.join(unknown)} (files: {', '.join(self.source_names)})")
         mask = np.zeros(len(self.ids), dtype=np.float32)
         for i, (held, titles) in enumerate(zip(self.sources_at, self.titles_at, strict=True)):
             if wanted and not wanted & held:

@@ -137,3 +137,35 @@ def test_failing_endpoint_falls_back_to_extractive_with_a_notice(seed_assistant,
     assert answer.mode == "extractive"
     assert "35507" in answer.answer
     assert_well_cited(answer)
+
+
+def test_llm_sentence_with_a_number_the_passage_does_not_hold_is_removed(seed_assistant):
+    """Word overlap alone would keep '9000人' (its words are all in the passage): numbers must match exactly."""
+    reply = "全县有留守儿童35507人[1]。其中城镇学校有留守儿童9000人[1]。"
+    assistant = _with_llm(seed_assistant, FakeListChatModel(responses=[reply]))
+    answer = assistant.ask("调研材料中这个县一共有多少留守儿童？")
+    assert answer.mode == "llm" and not answer.refused
+    assert "35507" in answer.answer and "9000" not in answer.answer
+    assert_well_cited(answer)
+
+
+def test_an_endpoint_down_at_condense_is_not_waited_for_twice(seed_assistant):
+    history = [{"role": "user", "content": "调研材料中这个县有多少留守儿童？"}, {"role": "assistant", "content": "35507人。"}]
+    with OpenAIStubServer(mode="error500") as server:
+        settings = seed_assistant.settings.model_copy(update={"llm_base_url": server.base_url, "llm_model": "stub-model"})
+        assistant = Assistant(settings, seed_assistant.retriever, make_chat_model(settings))
+        answer = assistant.ask("它们主要分布在哪里？", history)
+        assert len(server.requests) == 1  # condense failed; compose went extractive at once
+    assert answer.notice and "摘录式" in answer.notice and answer.mode == "extractive"
+
+
+def test_non_streaming_endpoint_through_the_real_chatopenai_config(seed_assistant):
+    with OpenAIStubServer(reply=_copy_first_passage) as server:
+        settings = seed_assistant.settings.model_copy(
+            update={"llm_base_url": server.base_url, "llm_model": "stub-model", "llm_streaming": False}
+        )
+        assistant = Assistant(settings, seed_assistant.retriever, make_chat_model(settings))
+        answer = assistant.ask("集团化办学通常采取哪几种模式？")
+        assert not server.requests[-1].get("stream")
+    assert answer.mode == "llm" and not answer.refused
+    assert_well_cited(answer)

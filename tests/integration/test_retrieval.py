@@ -225,6 +225,28 @@ def test_search_batch_json_lines_carry_ids_and_load_the_model_once(small: Retrie
         assert line["question"] in line["hits"][0]["text"]
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", "学区制", "--k", "0"], "--k"),
+        (["search", "？"], "empty"),
+        (["ask", " "], "empty"),
+        (["search", "学区制", "--source", "没有这个文件.txt"], "没有这个文件.txt"),
+    ],
+)
+def test_bad_search_input_is_one_clear_error(small: Retriever, embeddings, monkeypatch: pytest.MonkeyPatch,
+                                             args: list[str], message: str) -> None:
+    monkeypatch.setattr(hybrid, "make_embeddings", lambda settings: embeddings)
+    result = CliRunner().invoke(app, [*args, "--data-dir", str(small.settings.data_dir)])
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_source_filter_takes_a_path_too(small: Retriever) -> None:
+    hits = small.search("学区制", k=3, sources=["corpus/学区制.txt"])
+    assert hits and {h.source for h in hits} == {"学区制.txt"}
+
+
 def test_search_without_an_index_says_to_run_ingest(tmp_path: Path) -> None:
     loads = embeddings_module.LOAD_COUNT["n"]
     result = CliRunner().invoke(app, ["search", "学区制", "--data-dir", str(tmp_path / "nowhere")])
