@@ -43,6 +43,7 @@ lint: setup-test
 	$(VENV)/bin/mypy assistant ui.py
 
 test: setup-test browser-deps lint
+	$(PY) eval/check_gold.py --questions eval/questions.jsonl --seeds corpus
 	$(PY) -m pytest -q
 	$(PA) eval eval/questions.jsonl --out eval/out --thresholds eval/thresholds.toml --data-dir .data/eval-index --corpus-dir corpus
 
