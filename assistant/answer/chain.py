@@ -1,20 +1,21 @@
 """condense -> retrieve -> compose -> cite/verify as LCEL runnables over one state dict.
 
-Each step is a `RunnableLambda` taking and returning the state, so a step can be invoked alone in a test and
-the whole is `condense | retrieve | compose | finish`. `stream_answer` yields text as it is produced (LLM
-tokens, or extractive sentences) and then the final, verified `Answer`.
+Each step before the answer is a `RunnableLambda` taking and returning the state, so it can be invoked alone;
+the whole is `condense | retrieve | assess | compose` where compose (a `RunnableGenerator`) streams LLM tokens or
+extractive sentences and ends with the verified, cited `Answer`: `chain.stream()` really streams.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from assistant.answer import extractive
 from assistant.answer.condense import condense, noun_phrases
@@ -164,37 +165,65 @@ class AnswerChain:
                 final = item
         return final
 
+    def _stream(self, states: Iterator[State]) -> Iterator[AnswerChunk]:
+        """compose -> cite/verify, streaming: LLM tokens (or extractive sentences) as produced, then the Answer."""
+        for state in states:
+            if state["support"].refused or not state["hits"] or self.llm is None:
+                answer = self.finish(self._compose(state))
+                for piece in _pieces(answer.answer):
+                    yield AnswerChunk(piece)
+                yield AnswerChunk(answer=answer)
+                continue
+            for item in self.compose_llm(state):
+                if isinstance(item, dict):
+                    state = item
+                else:
+                    yield AnswerChunk(item)
+            yield AnswerChunk(answer=self.finish(state))
+
     @cached_property
-    def chain(self) -> Runnable:
-        """The whole answer as one LCEL runnable: {'question', 'history', 'k', 'sources'} -> Answer."""
+    def prepare(self) -> Runnable:
+        """condense -> retrieve -> assess: everything that reads the index, before the first word of the answer."""
         return (
             RunnableLambda(self.condense, name="condense")
             | RunnableLambda(self.retrieve, name="retrieve")
             | RunnableLambda(self.assess, name="assess")
-            | RunnableLambda(self._compose, name="compose")
-            | RunnableLambda(self.finish, name="cite")
         )
 
+    @cached_property
+    def chain(self) -> Runnable:
+        """The whole answer as one LCEL runnable: {'question', 'history', 'k', 'sources', 'started'} -> AnswerChunks.
+
+        `chain.stream(...)` yields the text as it is produced and last the verified Answer; `chain.invoke(...)` adds
+        the chunks up, so its `.answer` is that same Answer.
+        """
+        return self.prepare | RunnableGenerator(self._stream, name="compose")
+
     def invoke(self, question: str, history: list[dict[str, str]] | None = None, **kwargs: Any) -> Answer:
-        return self.chain.invoke({"question": question, "history": history or [], "started": time.perf_counter(), **kwargs})
+        state = {"question": question, "history": history or [], "started": time.perf_counter(), **kwargs}
+        answer = self.chain.invoke(state).answer
+        assert answer is not None
+        return answer
 
     def stream_answer(self, question: str, history: list[dict[str, str]] | None = None, **kwargs: Any) -> Iterator[str | Answer]:
         """Text pieces as they are produced, then the final verified Answer (its text may differ from the stream)."""
-        state: State = {"question": question, "history": history or [], "started": time.perf_counter(), **kwargs}
-        for step in (self.condense, self.retrieve, self.assess):
-            state = step(state)
-        if state["support"].refused or not state["hits"] or self.llm is None:
-            state = self._compose(state)
-            answer = self.finish(state)
-            yield from _pieces(answer.answer)
-            yield answer
-            return
-        for item in self.compose_llm(state):
-            if isinstance(item, dict):
-                state = item
-            else:
-                yield item
-        yield self.finish(state)
+        state = {"question": question, "history": history or [], "started": time.perf_counter(), **kwargs}
+        for chunk in self.chain.stream(state):
+            if chunk.text:
+                yield chunk.text
+            if chunk.answer is not None:
+                yield chunk.answer
+
+
+@dataclass
+class AnswerChunk:
+    """A piece of a streamed answer; the last one carries the verified Answer. Chunks add up, as LCEL needs."""
+
+    text: str = ""
+    answer: Answer | None = None
+
+    def __add__(self, other: AnswerChunk) -> AnswerChunk:
+        return AnswerChunk(self.text + other.text, other.answer or self.answer)
 
 
 def _pieces(text: str) -> Iterator[str]:

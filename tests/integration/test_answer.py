@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
+from langchain_core.messages import AIMessage
 
 from assistant.answer.refusal import REFUSAL_TEXT
 from assistant.assistant import Assistant
@@ -169,3 +170,14 @@ def test_non_streaming_endpoint_through_the_real_chatopenai_config(seed_assistan
         assert not server.requests[-1].get("stream")
     assert answer.mode == "llm" and not answer.refused
     assert_well_cited(answer)
+
+
+def test_the_lcel_chain_itself_streams_tokens_then_the_answer(seed_assistant):
+    """Not only stream_answer: `chain.stream` of the composed runnable yields LLM tokens, then the Answer."""
+    reply = "集团化办学通常采取 核心学校模式、 联盟学校模式和学区模式[1]。"  # the fake model streams at spaces
+    assistant = _with_llm(seed_assistant, GenericFakeChatModel(messages=iter([AIMessage(reply)])))
+    chunks = list(assistant.chain.chain.stream({"question": "集团化办学通常采取哪几种模式？", "history": [], "started": 0.0}))
+    assert len([c for c in chunks if c.text]) >= 3
+    assert chunks[-1].answer is not None and chunks[-1].answer.mode == "llm"
+    assert "".join(c.text for c in chunks).startswith("集团化办学")
+    assert_well_cited(chunks[-1].answer)
