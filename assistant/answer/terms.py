@@ -31,6 +31,8 @@ _ASKS_WHO = re.compile(r"谁(担任|负责|主持|牵头|分管|主管|兼任)")
 _ASKS_SCORE = re.compile(r"分数|满分|得分|成绩")
 _ASKS_MONEY = re.compile(r"经费|预算|补贴|补助|工资|收费|费用|奖学金|资金|投入|标准")
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)"
+# '每天多少元': a per-unit qualifier just before the asked amount; '每年资助近1200万人' answers it, '四万元' does not
+_PER = re.compile(r"每(天|日|次|人|年|月|周|学期|生)(?=[^，。？；！]{0,10}?(?:多少|几))")
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,19 @@ class QuestionTerms:
     asks_number: bool
     number_pattern: str = ""  # what an answering sentence must contain, e.g. a count with the asked unit
     action: str = ""  # '主任由谁担任' is only answered by a sentence saying who 担任s that role (a regex)
+    per: tuple[str, ...] = ()  # regexes for '每天'-like qualifiers of the asked amount ('每天|日均|/天')
 
     @property
     def asks_specific_fact(self) -> bool:
         return self.asks_number or bool(self.action)
 
     def answers_fact(self, text: str) -> bool:
-        """True when text states the kind of fact asked: the number (see answers_number) and the action."""
-        return self.answers_number(text) and (not self.action or bool(re.search(self.action, text)))
+        """True when text states the kind of fact asked: the number (see answers_number), the action, the 每X."""
+        return (
+            self.answers_number(text)
+            and (not self.action or bool(re.search(self.action, text)))
+            and all(re.search(p, text) for p in self.per)
+        )
 
     def answers_number(self, text: str) -> bool:
         """True when text holds the kind of number asked (with its unit, a year, a share), or any number."""
@@ -87,7 +94,9 @@ def question_terms(question: str) -> QuestionTerms:
         pattern = rf"{_NUM}\s*分"
     elif _ASKS_MONEY.search(question) and "多少" in question:
         pattern = rf"{_NUM}\s*(?:多)?(?:万|亿)?(?:多)?元"
-    return QuestionTerms(tuple(seen), asks, pattern, _action_pattern(question))
+    per = tuple(rf"每{u}|{u}均|[/／]{u}" for u in (
+        "[天日]" if m.group(1) in "天日" else m.group(1) for m in _PER.finditer(question)))
+    return QuestionTerms(tuple(seen), asks, pattern, _action_pattern(question), per)
 
 
 def _action_pattern(question: str) -> str:

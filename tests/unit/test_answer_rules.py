@@ -80,7 +80,7 @@ def test_number_questions_need_the_asked_kind_of_number():
     campuses = question_terms("建湖县实验小学教育集团一共有几个校区？")
     assert campuses.answers_fact("集团下设3个校区。") and not campuses.answers_fact("全校共有3个年级，2011年建成。")
     money = question_terms("前锋学区每年的办学经费预算总额是多少？")
-    assert money.answers_fact("投入5亿多元") and not money.answers_fact("学区有8所学校。")
+    assert money.answers_fact("每年投入5亿多元") and not money.answers_fact("学区有8所学校。")
     year = question_terms("广东省“千校扶千校”活动是哪一年启动的？")
     assert year.answers_fact("该活动于2009年启动。") and not year.answers_fact("共有15所学校参加。")
     assert not question_terms("请写出几条要点").asks_number  # 几条 asks for a list, not a number
@@ -92,3 +92,12 @@ def test_who_questions_need_the_role_and_the_action():
     office = question_terms("辽中区教育集团董事会下设的办公室主任由谁担任？")
     assert not office.answers_fact("董事会下设办公室，办公室主任由")  # the corpus text breaks off here
     assert not office.answers_fact("董事会由教育局局级领导担任董事长。")
+
+
+def test_a_per_unit_qualifier_of_the_asked_amount_must_be_stated():
+    # corpus: '国家助学金每年资助近1200万人'; '毅然投入四万元资金' is a one-off sum, no per-visit rate
+    aid = question_terms("中等职业学校的国家助学金每年资助多少学生？")
+    assert aid.answers_fact("在中等职业学校,建立了较为完善的保障制度,国家助学金每年资助近1200万人。")
+    per_visit = question_terms("实验小学教师送教下乡，每次的补贴标准是多少元？")
+    assert not per_visit.answers_fact("在本学期中，毅然投入四万元资金，予以扶持陈坊中小学。")
+    assert per_visit.answers_fact("每次送教补贴200元。") and per_visit.answers_fact("送教补贴200元/次。")
