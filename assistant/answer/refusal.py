@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from assistant import zh
 from assistant.answer.extractive import Evidence, candidates, weighted_coverage
-from assistant.answer.terms import QuestionTerms
+from assistant.answer.terms import QuestionTerms, has_nth_item
 from assistant.models import Hit
 
 REFUSAL_TEXT = "资料中未找到依据。"
@@ -34,6 +34,7 @@ class Support:
     dense_top: float = 0.0
 
     sentence_score: float = 1.0
+    ordinal_missing: bool = False  # '第二个…' asked, but the answer's passages list no second item
 
     @property
     def refused(self) -> bool:
@@ -42,6 +43,7 @@ class Support:
             or (self.coverage < MIN_COVERAGE and self.dense_top < COVERAGE_DENSE)
             or (self.unknown > MAX_UNKNOWN and self.dense_top < UNKNOWN_DENSE)
             or self.sentence_score < MIN_SENTENCE_SCORE
+            or self.ordinal_missing
         )
 
 
@@ -68,7 +70,10 @@ def assess(
     pool = list(chosen) + [e for e in candidates(hits[:top]) if weighted_coverage(e.text, specific, weights) >= 0.3]
     number_missing = terms.asks_specific_fact and not any(terms.answers_fact(e.text) for e in pool)
     best = chosen[0].score if chosen else 0.0
-    return Support(round(coverage, 3), round(unknown, 3), number_missing, round(dense_top, 4), round(best, 3))
+    ordinal_missing = terms.ordinal > 1 and not any(
+        has_nth_item(hits[i].text, terms.ordinal) for i in {e.hit for e in chosen})
+    return Support(round(coverage, 3), round(unknown, 3), number_missing, round(dense_top, 4), round(best, 3),
+                   ordinal_missing=ordinal_missing)
 
 
 def corpus_blob(texts: list[str]) -> str:

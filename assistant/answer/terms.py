@@ -33,6 +33,9 @@ _ASKS_MONEY = re.compile(r"经费|预算|补贴|补助|工资|收费|费用|奖�
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)"
 # '每天多少元': a per-unit qualifier just before the asked amount; '每年资助近1200万人' answers it, '四万元' does not
 _PER = re.compile(r"每(天|日|次|人|年|月|周|学期|生)(?=[^，。？；！]{0,10}?(?:多少|几))")
+# '第二个教育集团': an ordinal item the passage must actually list (its marker 2. / （二） / 二是 / 第二)
+_ORDINAL = re.compile(r"第([一二三四五六七八九十]|\d{1,2})[个条种项点类所次部]")
+_CN_DIGITS = "一二三四五六七八九十"
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class QuestionTerms:
     number_pattern: str = ""  # what an answering sentence must contain, e.g. a count with the asked unit
     action: str = ""  # '主任由谁担任' is only answered by a sentence saying who 担任s that role (a regex)
     per: tuple[str, ...] = ()  # regexes for '每天'-like qualifiers of the asked amount ('每天|日均|/天')
+    ordinal: int = 0  # 2 for '第二个…': the passage must list at least that many items
 
     @property
     def asks_specific_fact(self) -> bool:
@@ -70,7 +74,10 @@ class QuestionTerms:
 
 
 def question_terms(question: str) -> QuestionTerms:
+    ordinal = _ORDINAL.search(question)
     tokens = [t for t in tokenize(question) if t not in QUESTION_WORDS and len(t) > 1 or t.isdigit()]
+    if ordinal:  # the ordinal is checked on its own (has_nth_item), it is no content word to match
+        tokens = [t for t in tokens if t not in ordinal.group(0)]
     seen: dict[str, None] = {}
     for t in tokens:
         seen.setdefault(t, None)
@@ -96,7 +103,11 @@ def question_terms(question: str) -> QuestionTerms:
         pattern = rf"{_NUM}\s*(?:多)?(?:万|亿)?(?:多)?元"
     per = tuple(rf"每{u}|{u}均|[/／]{u}" for u in (
         "[天日]" if m.group(1) in "天日" else m.group(1) for m in _PER.finditer(question)))
-    return QuestionTerms(tuple(seen), asks, pattern, _action_pattern(question), per)
+    n = 0
+    if ordinal:
+        g = ordinal.group(1)
+        n = int(g) if g.isdigit() else _CN_DIGITS.index(g) + 1
+    return QuestionTerms(tuple(seen), asks, pattern, _action_pattern(question), per, n)
 
 
 def _action_pattern(question: str) -> str:
@@ -116,3 +127,12 @@ def _action_pattern(question: str) -> str:
 
 def has_number(text: str) -> bool:
     return bool(NUMBER.search(text))
+
+
+def has_nth_item(text: str, n: int) -> bool:
+    """True when text lists an n-th item: '2.' '2、' '（2）' '第二' '二、' '二是' '（二）' '其二'."""
+    arabic = rf"(?<![\d.]){n}[、.．)）](?!\d)|[（(]{n}[)）]"
+    if n > len(_CN_DIGITS):
+        return bool(re.search(arabic, text))
+    cn = _CN_DIGITS[n - 1]
+    return bool(re.search(rf"{arabic}|第{cn}|(?<![{_CN_DIGITS}]){cn}[、是]|[（(]{cn}[)）]|其{cn}", text))

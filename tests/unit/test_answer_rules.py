@@ -2,7 +2,7 @@
 
 from assistant.answer.condense import condense, leans_on_history
 from assistant.answer.extractive import near_duplicate, tidy
-from assistant.answer.terms import question_terms
+from assistant.answer.terms import has_nth_item, question_terms
 from assistant.answer.verify import split_claims, verify
 from assistant.models import Hit
 
@@ -101,3 +101,12 @@ def test_a_per_unit_qualifier_of_the_asked_amount_must_be_stated():
     per_visit = question_terms("实验小学教师送教下乡，每次的补贴标准是多少元？")
     assert not per_visit.answers_fact("在本学期中，毅然投入四万元资金，予以扶持陈坊中小学。")
     assert per_visit.answers_fact("每次送教补贴200元。") and per_visit.answers_fact("送教补贴200元/次。")
+
+
+def test_an_asked_ordinal_item_must_be_listed_in_the_passage():
+    terms = question_terms("XX县集团化办学实施方案中，第二个教育集团由哪些学校组成？")
+    assert terms.ordinal == 2 and "第二个" not in terms.terms
+    only_first = "四、组建模式按“名校+农村校”的模式，组建两个教育集团。 1.XX二中教育集团：由XX二中和XX学校初中部组成。"
+    assert has_nth_item(only_first, 1) and not has_nth_item(only_first, 2)  # '二中' is no item marker
+    listed = "提升了少数农村学校、薄弱学校的管理水平,三是成立了教研联合体,每所城里的学校与2-3个乡镇学校成立教研联合体。"
+    assert has_nth_item(listed, 3) and not has_nth_item(listed, 4)
