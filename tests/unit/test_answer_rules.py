@@ -1,7 +1,8 @@
 """Pure parts of the answer chain: follow-up condensing, claim splitting, verification, tidy sentences."""
 
 from assistant.answer.condense import condense, leans_on_history
-from assistant.answer.extractive import near_duplicate, tidy
+from assistant.answer.extractive import candidates, near_duplicate, tidy
+from assistant.answer.refusal import assess, corpus_blob
 from assistant.answer.terms import has_nth_item, question_terms
 from assistant.answer.verify import split_claims, verify
 from assistant.models import Hit
@@ -110,3 +111,16 @@ def test_an_asked_ordinal_item_must_be_listed_in_the_passage():
     assert has_nth_item(only_first, 1) and not has_nth_item(only_first, 2)  # '二中' is no item marker
     listed = "提升了少数农村学校、薄弱学校的管理水平,三是成立了教研联合体,每所城里的学校与2-3个乡镇学校成立教研联合体。"
     assert has_nth_item(listed, 3) and not has_nth_item(listed, 4)
+
+
+def test_the_counted_or_listed_thing_must_be_named_by_the_answer():
+    students = question_terms("陈坊中小学现在一共有多少名在校学生？")
+    assert students.counted == ("在校学生",)
+    assert question_terms("东莞市茶山中学教育集团包括哪几所成员学校？").counted == ("成员", "学校")
+    assert question_terms("凤山镇前锋学区下辖几所学校、多少个教学班？").counted == ("教学班",)  # 学校 alone: any school
+    assert question_terms("究竟是指哪几个方面要大体一致？").counted == ()  # the aspects are the answer
+    assert question_terms("海盐县首个融合型教共体学校是由哪两所学校组成的？").counted == ()
+    hits = [_hit(1, "共同体学校还组织了陈坊中小学的20多名学生来到实验小学参观航天科技模型、“迷你科技乐园”、“机器人工作室”。")]
+    chosen = candidates(hits)
+    support = assess(students, hits, chosen, corpus_blob([h.text for h in hits]), {})
+    assert support.counted == 0.0 and support.refused  # 20多名学生 visited: no count of the enrolled students
