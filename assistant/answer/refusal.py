@@ -3,7 +3,8 @@
 A similarity threshold alone does not separate unanswerable questions (their top cosine overlaps answerable
 ones'); what does is whether the specific terms of the question (entities, the thing asked about) occur in
 the best passages, whether they occur in the corpus at all, and, when a number or date is asked for,
-whether the chosen sentences hold one. Thresholds are calibrated on eval/ (see bench/answer.py).
+whether the chosen sentences hold one (with the asked 每天/每次 qualifier); what is counted or listed
+('多少名在校学生') must be named by the answer sentences, and an asked n-th item ('第二个') must be listed. Thresholds are calibrated on eval/ (see bench/answer.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from assistant import zh
 from assistant.answer.extractive import Evidence, candidates, weighted_coverage
-from assistant.answer.terms import QuestionTerms
+from assistant.answer.terms import QuestionTerms, has_nth_item
 from assistant.models import Hit
 
 REFUSAL_TEXT = "资料中未找到依据。"
@@ -22,6 +23,9 @@ COVERAGE_DENSE = 0.86  # ... and the best dense match is also weak (paraphrases 
 MAX_UNKNOWN = 0.3  # ... or this share of the terms never occurs in the corpus
 UNKNOWN_DENSE = 0.88  # ... and the best dense match is not strong
 MIN_SENTENCE_SCORE = 0.5  # ... or even the best sentence is a poor answer
+# ... or the answer sentences name under this idf-weighted share of what is counted/listed ('多少名在校学生'):
+# answerable items score >= 0.61 ('哪位副校长负责家校合作'), '20多名学生' for 在校学生 0.0, 成员学校 0.07
+MIN_COUNTED = 0.5
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class Support:
     dense_top: float = 0.0
 
     sentence_score: float = 1.0
+    counted: float = 1.0  # share of the counted/listed thing ('成员学校') that the answer sentences name
+    ordinal_missing: bool = False  # '第二个…' asked, but the answer's passages list no second item
 
     @property
     def refused(self) -> bool:
@@ -42,6 +48,8 @@ class Support:
             or (self.coverage < MIN_COVERAGE and self.dense_top < COVERAGE_DENSE)
             or (self.unknown > MAX_UNKNOWN and self.dense_top < UNKNOWN_DENSE)
             or self.sentence_score < MIN_SENTENCE_SCORE
+            or self.counted < MIN_COUNTED
+            or self.ordinal_missing
         )
 
 
@@ -68,7 +76,15 @@ def assess(
     pool = list(chosen) + [e for e in candidates(hits[:top]) if weighted_coverage(e.text, specific, weights) >= 0.3]
     number_missing = terms.asks_specific_fact and not any(terms.answers_fact(e.text) for e in pool)
     best = chosen[0].score if chosen else 0.0
-    return Support(round(coverage, 3), round(unknown, 3), number_missing, round(dense_top, 4), round(best, 3))
+    counted = 1.0
+    if terms.counted:
+        said = [e.text for e in chosen]
+        cw = {t: idf.get(t, rarest) if t in corpus_text else rarest for t in terms.counted}
+        counted = weighted_coverage("".join(said), terms.counted, cw) if said else 0.0
+    ordinal_missing = terms.ordinal > 1 and not any(
+        has_nth_item(hits[i].text, terms.ordinal) for i in {e.hit for e in chosen})
+    return Support(round(coverage, 3), round(unknown, 3), number_missing, round(dense_top, 4), round(best, 3),
+                   round(counted, 3), ordinal_missing)
 
 
 def corpus_blob(texts: list[str]) -> str:

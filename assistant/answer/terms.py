@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from assistant import zh
-from assistant.ingest.tokenizer import tokenize
+from assistant.ingest.tokenizer import tokenize, words
 
 # words that say what is asked, not what it is about
 QUESTION_WORDS = frozenset(
@@ -31,6 +31,13 @@ _ASKS_WHO = re.compile(r"谁(担任|负责|主持|牵头|分管|主管|兼任)")
 _ASKS_SCORE = re.compile(r"分数|满分|得分|成绩")
 _ASKS_MONEY = re.compile(r"经费|预算|补贴|补助|工资|收费|费用|奖学金|资金|投入|标准")
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)"
+# '每天多少元': a per-unit qualifier just before the asked amount; '每年资助近1200万人' answers it, '四万元' does not
+_PER = re.compile(r"每(天|日|次|人|年|月|周|学期|生)(?=[^，。？；！]{0,10}?(?:多少|几))")
+# '第二个教育集团': an ordinal item the passage must actually list (its marker 2. / （二） / 二是 / 第二)
+_ORDINAL = re.compile(r"第([一二三四五六七八九十]|\d{1,2})[个条种项点类所次部]")
+_CN_DIGITS = "一二三四五六七八九十"
+# '多少名在校学生' / '哪几所成员学校': the thing counted or listed (not after 由/把/将/和: '由哪两所学校组成')
+_COUNTED = re.compile(rf"(?<![由把将和])(?:多少|哪几|哪|几)[一两二三四五六七八九十]?[个所名人门项位家条种](?=[{zh.CJK}])")
 
 
 @dataclass(frozen=True)
@@ -41,14 +48,21 @@ class QuestionTerms:
     asks_number: bool
     number_pattern: str = ""  # what an answering sentence must contain, e.g. a count with the asked unit
     action: str = ""  # '主任由谁担任' is only answered by a sentence saying who 担任s that role (a regex)
+    per: tuple[str, ...] = ()  # regexes for '每天'-like qualifiers of the asked amount ('每天|日均|/天')
+    ordinal: int = 0  # 2 for '第二个…': the passage must list at least that many items
+    counted: tuple[str, ...] = ()  # the words of what is counted or listed ('在校学生', '成员 学校')
 
     @property
     def asks_specific_fact(self) -> bool:
         return self.asks_number or bool(self.action)
 
     def answers_fact(self, text: str) -> bool:
-        """True when text states the kind of fact asked: the number (see answers_number) and the action."""
-        return self.answers_number(text) and (not self.action or bool(re.search(self.action, text)))
+        """True when text states the kind of fact asked: the number (see answers_number), the action, the 每X."""
+        return (
+            self.answers_number(text)
+            and (not self.action or bool(re.search(self.action, text)))
+            and all(re.search(p, text) for p in self.per)
+        )
 
     def answers_number(self, text: str) -> bool:
         """True when text holds the kind of number asked (with its unit, a year, a share), or any number."""
@@ -63,7 +77,10 @@ class QuestionTerms:
 
 
 def question_terms(question: str) -> QuestionTerms:
+    ordinal = _ORDINAL.search(question)
     tokens = [t for t in tokenize(question) if t not in QUESTION_WORDS and len(t) > 1 or t.isdigit()]
+    if ordinal:  # the ordinal is checked on its own (has_nth_item), it is no content word to match
+        tokens = [t for t in tokens if t not in ordinal.group(0)]
     seen: dict[str, None] = {}
     for t in tokens:
         seen.setdefault(t, None)
@@ -87,7 +104,36 @@ def question_terms(question: str) -> QuestionTerms:
         pattern = rf"{_NUM}\s*分"
     elif _ASKS_MONEY.search(question) and "多少" in question:
         pattern = rf"{_NUM}\s*(?:多)?(?:万|亿)?(?:多)?元"
-    return QuestionTerms(tuple(seen), asks, pattern, _action_pattern(question))
+    per = tuple(rf"每{u}|{u}均|[/／]{u}" for u in (
+        "[天日]" if m.group(1) in "天日" else m.group(1) for m in _PER.finditer(question)))
+    n = 0
+    if ordinal:
+        g = ordinal.group(1)
+        n = int(g) if g.isdigit() else _CN_DIGITS.index(g) + 1
+    return QuestionTerms(tuple(seen), asks, pattern, _action_pattern(question), per, n, _counted(question))
+
+
+def _counted(question: str) -> tuple[str, ...]:
+    """The words after '多少名' / '哪几所' (what is counted or listed); none when it is a placeholder or generic."""
+    for m in _COUNTED.finditer(question):
+        run = re.match(rf"[{zh.CJK}]*", question[m.end() :])
+        text = run.group(0) if run else ""
+        first = words(text)[:1]
+        if not first or first[0] in QUESTION_WORDS:  # '几个方面': the aspects themselves are the answer
+            continue
+        content = tuple(w for w in tokenize(text) if len(w) > 1 and w not in QUESTION_WORDS)
+        if any(w not in GENERIC for w in content):  # '哪所学校': any school name answers it
+            return content
+    return ()
+
+
+def has_nth_item(text: str, n: int) -> bool:
+    """True when text lists an n-th item: '2.' '2、' '（2）' '第二' '二、' '二是' '（二）' '其二'."""
+    arabic = rf"(?<![\d.]){n}[、.．)）](?!\d)|[（(]{n}[)）]"
+    if n > len(_CN_DIGITS):
+        return bool(re.search(arabic, text))
+    cn = _CN_DIGITS[n - 1]
+    return bool(re.search(rf"{arabic}|第{cn}|(?<![{_CN_DIGITS}]){cn}[、是]|[（(]{cn}[)）]|其{cn}", text))
 
 
 def _action_pattern(question: str) -> str:

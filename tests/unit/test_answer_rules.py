@@ -1,8 +1,9 @@
 """Pure parts of the answer chain: follow-up condensing, claim splitting, verification, tidy sentences."""
 
 from assistant.answer.condense import condense, leans_on_history
-from assistant.answer.extractive import near_duplicate, tidy
-from assistant.answer.terms import question_terms
+from assistant.answer.extractive import candidates, near_duplicate, tidy
+from assistant.answer.refusal import assess, corpus_blob
+from assistant.answer.terms import has_nth_item, question_terms
 from assistant.answer.verify import split_claims, verify
 from assistant.models import Hit
 
@@ -80,7 +81,7 @@ def test_number_questions_need_the_asked_kind_of_number():
     campuses = question_terms("建湖县实验小学教育集团一共有几个校区？")
     assert campuses.answers_fact("集团下设3个校区。") and not campuses.answers_fact("全校共有3个年级，2011年建成。")
     money = question_terms("前锋学区每年的办学经费预算总额是多少？")
-    assert money.answers_fact("投入5亿多元") and not money.answers_fact("学区有8所学校。")
+    assert money.answers_fact("每年投入5亿多元") and not money.answers_fact("学区有8所学校。")
     year = question_terms("广东省“千校扶千校”活动是哪一年启动的？")
     assert year.answers_fact("该活动于2009年启动。") and not year.answers_fact("共有15所学校参加。")
     assert not question_terms("请写出几条要点").asks_number  # 几条 asks for a list, not a number
@@ -92,3 +93,34 @@ def test_who_questions_need_the_role_and_the_action():
     office = question_terms("辽中区教育集团董事会下设的办公室主任由谁担任？")
     assert not office.answers_fact("董事会下设办公室，办公室主任由")  # the corpus text breaks off here
     assert not office.answers_fact("董事会由教育局局级领导担任董事长。")
+
+
+def test_a_per_unit_qualifier_of_the_asked_amount_must_be_stated():
+    # corpus: '国家助学金每年资助近1200万人'; '毅然投入四万元资金' is a one-off sum, no per-visit rate
+    aid = question_terms("中等职业学校的国家助学金每年资助多少学生？")
+    assert aid.answers_fact("在中等职业学校,建立了较为完善的保障制度,国家助学金每年资助近1200万人。")
+    per_visit = question_terms("实验小学教师送教下乡，每次的补贴标准是多少元？")
+    assert not per_visit.answers_fact("在本学期中，毅然投入四万元资金，予以扶持陈坊中小学。")
+    assert per_visit.answers_fact("每次送教补贴200元。") and per_visit.answers_fact("送教补贴200元/次。")
+
+
+def test_an_asked_ordinal_item_must_be_listed_in_the_passage():
+    terms = question_terms("XX县集团化办学实施方案中，第二个教育集团由哪些学校组成？")
+    assert terms.ordinal == 2 and "第二个" not in terms.terms
+    only_first = "四、组建模式按“名校+农村校”的模式，组建两个教育集团。 1.XX二中教育集团：由XX二中和XX学校初中部组成。"
+    assert has_nth_item(only_first, 1) and not has_nth_item(only_first, 2)  # '二中' is no item marker
+    listed = "提升了少数农村学校、薄弱学校的管理水平,三是成立了教研联合体,每所城里的学校与2-3个乡镇学校成立教研联合体。"
+    assert has_nth_item(listed, 3) and not has_nth_item(listed, 4)
+
+
+def test_the_counted_or_listed_thing_must_be_named_by_the_answer():
+    students = question_terms("陈坊中小学现在一共有多少名在校学生？")
+    assert students.counted == ("在校学生",)
+    assert question_terms("东莞市茶山中学教育集团包括哪几所成员学校？").counted == ("成员", "学校")
+    assert question_terms("凤山镇前锋学区下辖几所学校、多少个教学班？").counted == ("教学班",)  # 学校 alone: any school
+    assert question_terms("究竟是指哪几个方面要大体一致？").counted == ()  # the aspects are the answer
+    assert question_terms("海盐县首个融合型教共体学校是由哪两所学校组成的？").counted == ()
+    hits = [_hit(1, "共同体学校还组织了陈坊中小学的20多名学生来到实验小学参观航天科技模型、“迷你科技乐园”、“机器人工作室”。")]
+    chosen = candidates(hits)
+    support = assess(students, hits, chosen, corpus_blob([h.text for h in hits]), {})
+    assert support.counted == 0.0 and support.refused  # 20多名学生 visited: no count of the enrolled students
