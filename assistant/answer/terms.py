@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from assistant import zh
+from assistant.answer.condense import noun_phrases
 from assistant.ingest.tokenizer import tokenize, words
 
 # words that say what is asked, not what it is about
@@ -95,10 +96,12 @@ def question_terms(question: str) -> QuestionTerms:
         unit_text = {"人": "[人名]", "名": "[人名]", "校区": "(?:个)?校区", "个": "个"}.get(unit.group(1), re.escape(unit.group(1)))
         counted = rf"{_NUM}\s*(?:多)?(?:万|亿)?(?:多)?{unit_text}"
         pattern = counted
-        noun = re.match(rf"[{zh.CJK}]{{2,12}}", question[unit.end() :])
-        if unit.group(1) in ("个", "所", "名", "人", "门", "项") and noun:
+        # the counted noun is the noun phrase right after the unit ('多少个城市的学校…' counts 城市, not 调研)
+        nouns = noun_phrases(question[unit.end() :])
+        noun = nouns[0] if nouns and question[unit.end() :].startswith(nouns[0][:1]) else ""
+        if unit.group(1) in ("个", "所", "名", "人", "门", "项") and len(noun) >= 2:
             # '几个校区' is answered by '3个校区' or '校区3个', not by any count: the noun must be close by
-            key = re.escape(noun.group(0)[-2:])
+            key = re.escape(noun[-2:])
             pattern = rf"{counted}.{{0,12}}{key}|{key}.{{0,12}}{counted}"
     elif _ASKS_SCORE.search(question) and "多少" in question:
         pattern = rf"{_NUM}\s*分"

@@ -30,3 +30,12 @@ def test_pronoun_and_noun_are_not_doubled():
 def test_a_counted_demonstrative_points_back_and_keeps_its_count():
     history = user("金溪县实验小学的教育共同体提出了哪两个自主创新？")
     assert condense("那两个自主创新具体指什么？", history) == "金溪县实验小学的两个自主创新具体指什么？"
+
+
+def test_the_counted_noun_is_the_one_right_after_the_unit():
+    """'多少个城市的学校做了问卷调研' counts 城市: a long run of characters after 个 once made it look for 调研."""
+    from assistant.answer.terms import question_terms
+
+    terms = question_terms("为了解浙江省城乡教育共同体建设现状，研究对多少个城市的学校做了问卷调研？")
+    assert terms.answers_number("本研究对5个城市200余所城乡学校进行了问卷调研")
+    assert not terms.answers_number("问卷调研共涉及200余所城乡学校")
