@@ -22,20 +22,24 @@ _TITLE = re.compile(r"《([^》]{2,60})》")
 _DOCUMENT = re.compile(rf"[{zh.CJK}A-Za-z0-9]{{2,50}}?(?:指导意见|实施意见|意见|实施方案|工作方案|方案|办法|通知|规划|纲要|决定|条例|规定|计划)")
 _NOT_IN_TITLE = re.compile(r"什么|哪|多少|怎|如何|是|有|吗|谁")
 _COUNT_WORDS = frozenset("一共 总共 共 多少 几 各".split())
+_AMONG = re.compile(r"^(?:那么|那)?其中[，,]?")
+_ORDINAL_ASKED = re.compile(r"第([一二三四五六七八九十]|\d)[个条种项点类]")
+_CN = "一二三四五六七八九十"
 _BARE_NE = re.compile(r"^(?:那|那么|那在)?(.{1,20}?)呢[？?]?$")
 _ENTITY = re.compile(r"[省市县区镇乡村]$|学校|中学|小学|学区|集团|共同体|教共体|大学|教育局|政府")
 _NOUNISH = ("n", "nz", "ns", "nt", "nr", "vn", "eng", "m", "x", "j", "l")
 
 
 @lru_cache(maxsize=1)
-def _pos() -> jieba.posseg.POSTokenizer:
+def pos_tagger() -> jieba.posseg.POSTokenizer:
+    """jieba's part-of-speech tagger over the project's tokenizer (user dictionary included), built once."""
     return jieba.posseg.POSTokenizer(_tokenizer())
 
 
 def noun_phrases(text: str) -> list[str]:
     """Runs of nouns (with 的-less modifiers) in order: '海盐县武原中学教共体', '集团化办学实施方案'."""
     phrases, current = [], ""
-    for pair in _pos().lcut(zh.normalize(text)):
+    for pair in pos_tagger().lcut(zh.normalize(text)):
         word, flag = pair.word, pair.flag
         if (flag.startswith(_NOUNISH) and re.search(f"[{zh.CJK}A-Za-z0-9]", word)
                 and word not in ("什么", "哪些") and word not in _COUNT_WORDS):
@@ -47,6 +51,20 @@ def noun_phrases(text: str) -> list[str]:
     if len(current) >= 2:
         phrases.append(current)
     return phrases
+
+
+def nth_item(text: str, n: int) -> str | None:
+    """The n-th item of a list written as 一是…；二是… / （一）… / 1.… in text, without its marker."""
+    if not 1 <= n <= len(_CN):
+        return None
+    cn, nxt = _CN[n - 1], _CN[n] if n < len(_CN) else "$"
+    markers = rf"(?:{cn}是|[（(]{cn}[)）]|{n}[.、．](?!\d)|第{cn}[，,、是])"
+    m = re.search(rf"{markers}(.+?)(?=[；;。]|{nxt}是|[（(]{nxt}[)）]|{n + 1}[.、．](?!\d)|$)", zh.normalize(text))
+    return m.group(1).strip("，, ") if m else None
+
+
+def _number(token: str) -> int:
+    return int(token) if token.isdigit() else _CN.index(token) + 1
 
 
 def document_subject(text: str) -> str | None:
@@ -84,11 +102,18 @@ def condense(question: str, history: list[dict[str, str]]) -> str:
     if not previous or not leans_on_history(question):
         return question
     last = previous[-1]
+    q = zh.normalize(question)
+    among = _AMONG.match(q)
+    if among:  # '其中第三种…' after '…有哪些做法？': the whole earlier question, plus the item the answer listed third
+        replies = [m["content"] for m in history if m.get("role") == "assistant" and m.get("content")]
+        ordinal = _ORDINAL_ASKED.search(q)
+        item = nth_item(replies[-1], _number(ordinal.group(1))) if replies and ordinal else None
+        base = zh.normalize(last).rstrip("？?。")
+        return f"{base}，{q[among.end():]}" + (f"（{item}）" if item else "")
     subjects = noun_phrases(last)
     if not subjects:
         return f"{last} {question}"
     subject = document_subject(last) or subjects[0]
-    q = zh.normalize(question)
     bare = _BARE_NE.match(q)
     if bare and not _PRONOUN.search(q):
         other = bare.group(1).strip("，, ")

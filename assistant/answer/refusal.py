@@ -26,6 +26,8 @@ MIN_SENTENCE_SCORE = 0.5  # ... or even the best sentence is a poor answer
 # ... or the answer sentences name under this idf-weighted share of what is counted/listed ('多少名在校学生'):
 # answerable items score >= 0.61 ('哪位副校长负责家校合作'), '20多名学生' for 在校学生 0.0, 成员学校 0.07
 MIN_COUNTED = 0.5
+# ... or the question names, in quotes or 《》, something the corpus never mentions (“双减”, “3+1+2”): on eval/
+# every quoted name of an answerable item is in the corpus, and the three that are not belong to unanswerable ones
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Support:
     sentence_score: float = 1.0
     counted: float = 1.0  # share of the counted/listed thing ('成员学校') that the answer sentences name
     ordinal_missing: bool = False  # '第二个…' asked, but the answer's passages list no second item
+    named_missing: bool = False  # a quoted or 《》 name of the question that no stored text contains
 
     @property
     def refused(self) -> bool:
@@ -50,6 +53,7 @@ class Support:
             or self.sentence_score < MIN_SENTENCE_SCORE
             or self.counted < MIN_COUNTED
             or self.ordinal_missing
+            or self.named_missing
         )
 
 
@@ -64,8 +68,9 @@ def assess(
     """Measure how well the retrieved passages support an answer to the question."""
     specific = terms.specific or terms.terms
     dense_top = max((h.dense_score for h in hits), default=0.0)
+    named_missing = any(zh.compact(name).lower() not in corpus_text for name in terms.named)
     if not hits or not specific:
-        return Support(0.0 if not hits else 1.0, 0.0, False, dense_top)
+        return Support(0.0 if not hits else 1.0, 0.0, False, dense_top, named_missing=named_missing)
     # a term the corpus never uses is rarer than any it does: weigh it as the rarest known term
     rarest = max(idf.values(), default=1.0)
     weights = {t: idf.get(t, rarest) if t in corpus_text else rarest for t in specific}
@@ -75,7 +80,7 @@ def assess(
     # the asked-for number may sit in any well-matching sentence of the top passages, not only the chosen ones
     pool = list(chosen) + [e for e in candidates(hits[:top]) if weighted_coverage(e.text, specific, weights) >= 0.3]
     number_missing = terms.asks_specific_fact and not any(terms.answers_fact(e.text) for e in pool)
-    best = chosen[0].score if chosen else 0.0
+    best = max((e.score for e in chosen), default=0.0)  # chosen is in text order, not best first
     counted = 1.0
     if terms.counted:
         said = [e.text for e in chosen]
@@ -84,7 +89,7 @@ def assess(
     ordinal_missing = terms.ordinal > 1 and not any(
         has_nth_item(hits[i].text, terms.ordinal) for i in {e.hit for e in chosen})
     return Support(round(coverage, 3), round(unknown, 3), number_missing, round(dense_top, 4), round(best, 3),
-                   round(counted, 3), ordinal_missing)
+                   round(counted, 3), ordinal_missing, named_missing)
 
 
 def corpus_blob(texts: list[str]) -> str:

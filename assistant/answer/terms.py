@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from assistant import zh
-from assistant.answer.condense import noun_phrases
+from assistant.answer.condense import pos_tagger
 from assistant.ingest.tokenizer import tokenize, words
 
 # words that say what is asked, not what it is about
@@ -24,7 +24,10 @@ _LIST_OF = re.compile(r"几[条项点种]|几个方面|哪几|近几年|这几�
 NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个年所名人门次项条万亿倍%]|[一二三四五六七八九十]+[月日]")
 
 
-_UNIT = r"(?:万元|亿元|元|名|人|个|所|分|周岁|岁|年|门|次|项|条|天|月|位|倍|校区|公里|平方米|%)"
+_UNIT = (r"(?:万元|亿元|元|名|人|个|所|分钟|课时|学时|小时|分|周岁|岁|年|门|次|项|条|天|月|位|倍|校区|公里|平方米|%"
+         r"|份|间|台|本|册|套|张|辆|家|届|期|批|节|周)")
+# '几年' asks for a duration: '3年', '三年', not the calendar year '2011年'
+_DURATION_YEARS = r"(?<![\d.])\d{1,2}\s*(?:多)?年|[一二两三四五六七八九十]+(?:多)?年"
 _ASKED_UNIT = re.compile(rf"(?:多少|(?<![哪把将和由])几)({_UNIT})")
 _ASKS_YEAR = re.compile(r"哪一年|哪年|什么时候|何时|什么时间")
 _ASKS_SHARE = re.compile(r"比例|百分之|占比")
@@ -37,6 +40,7 @@ _PER = re.compile(r"每(天|日|次|人|年|月|周|学期|生)(?=[^，。？；
 # '第二个教育集团': an ordinal item the passage must actually list (its marker 2. / （二） / 二是 / 第二)
 _ORDINAL = re.compile(r"第([一二三四五六七八九十]|\d{1,2})[个条种项点类所次部]")
 _CN_DIGITS = "一二三四五六七八九十"
+_NAMED = re.compile(r"[“\"「《]([^”\"」》]{2,30})[”\"」》]")
 # '多少名在校学生' / '哪几所成员学校': the thing counted or listed (not after 由/把/将/和: '由哪两所学校组成')
 _COUNTED = re.compile(rf"(?<![由把将和])(?:多少|哪几|哪|几)[一两二三四五六七八九十]?[个所名人门项位家条种](?=[{zh.CJK}])")
 
@@ -52,6 +56,8 @@ class QuestionTerms:
     per: tuple[str, ...] = ()  # regexes for '每天'-like qualifiers of the asked amount ('每天|日均|/天')
     ordinal: int = 0  # 2 for '第二个…': the passage must list at least that many items
     counted: tuple[str, ...] = ()  # the words of what is counted or listed ('在校学生', '成员 学校')
+    given: tuple[str, ...] = ()  # numbers the question itself states: '603所学校中有多少所…' is not answered by 603
+    named: tuple[str, ...] = ()  # what the question quotes or puts in 《》: a named policy or document ('双减')
 
     @property
     def asks_specific_fact(self) -> bool:
@@ -69,7 +75,13 @@ class QuestionTerms:
         """True when text holds the kind of number asked (with its unit, a year, a share), or any number."""
         if not self.asks_number:
             return True
-        return bool(re.search(self.number_pattern, text)) if self.number_pattern else has_number(text)
+        if not self.number_pattern:
+            return has_number(text)
+        for m in re.finditer(self.number_pattern, text):
+            digits = re.findall(r"\d+(?:\.\d+)?", m.group(0))
+            if not digits or not set(digits) <= set(self.given):
+                return True
+        return False
 
     @property
     def specific(self) -> tuple[str, ...]:
@@ -94,11 +106,9 @@ def question_terms(question: str) -> QuestionTerms:
         pattern = r"\d\s*%|百分之|\d+(?:\.\d+)?\s*成|[一二三四五六七八九十]成"
     elif unit:
         unit_text = {"人": "[人名]", "名": "[人名]", "校区": "(?:个)?校区", "个": "个"}.get(unit.group(1), re.escape(unit.group(1)))
-        counted = rf"{_NUM}\s*(?:多)?(?:万|亿)?(?:多)?{unit_text}"
+        counted = _DURATION_YEARS if unit.group(1) == "年" else rf"{_NUM}\s*(?:多)?(?:万|亿)?(?:多)?{unit_text}"
         pattern = counted
-        # the counted noun is the noun phrase right after the unit ('多少个城市的学校…' counts 城市, not 调研)
-        nouns = noun_phrases(question[unit.end() :])
-        noun = nouns[0] if nouns and question[unit.end() :].startswith(nouns[0][:1]) else ""
+        noun = counted_noun(question[unit.end() :])
         if unit.group(1) in ("个", "所", "名", "人", "门", "项") and len(noun) >= 2:
             # '几个校区' is answered by '3个校区' or '校区3个', not by any count: the noun must be close by
             key = re.escape(noun[-2:])
@@ -113,7 +123,10 @@ def question_terms(question: str) -> QuestionTerms:
     if ordinal:
         g = ordinal.group(1)
         n = int(g) if g.isdigit() else _CN_DIGITS.index(g) + 1
-    return QuestionTerms(tuple(seen), asks, pattern, _action_pattern(question), per, n, _counted(question))
+    given = tuple(re.findall(r"\d+(?:\.\d+)?", zh.normalize(question)))
+    named = tuple(m.group(1) for m in _NAMED.finditer(zh.normalize(question)))
+    return QuestionTerms(tuple(seen), asks, pattern, _action_pattern(question), per, n, _counted(question), given,
+                         named)
 
 
 def _counted(question: str) -> tuple[str, ...]:
@@ -137,6 +150,22 @@ def has_nth_item(text: str, n: int) -> bool:
         return bool(re.search(arabic, text))
     cn = _CN_DIGITS[n - 1]
     return bool(re.search(rf"{arabic}|第{cn}|(?<![{_CN_DIGITS}]){cn}[、是]|[（(]{cn}[)）]|其{cn}", text))
+
+
+def counted_noun(rest: str) -> str:
+    """The noun phrase right after a count's unit, whose head is what is counted: '城乡学校互助共同体？' ->
+    the whole phrase (head 共同体), '城市的学校做了问卷调研？' -> '城市', '是农村学校？' -> '农村学校'."""
+    tagged = [(p.word, p.flag) for p in pos_tagger().lcut(zh.normalize(rest))]
+    if tagged and tagged[0][0] == "是":
+        tagged = tagged[1:]
+    phrase = ""
+    for i, (word, flag) in enumerate(tagged):
+        nounish = flag.startswith("n") or flag == "vn"
+        modifies_next = flag[:1] in ("v", "a") and i + 1 < len(tagged) and tagged[i + 1][1].startswith("n")
+        if not (nounish or modifies_next):
+            break
+        phrase += word
+    return phrase
 
 
 def _action_pattern(question: str) -> str:

@@ -181,3 +181,10 @@ def test_the_lcel_chain_itself_streams_tokens_then_the_answer(seed_assistant):
     assert chunks[-1].answer is not None and chunks[-1].answer.mode == "llm"
     assert "".join(c.text for c in chunks).startswith("集团化办学")
     assert_well_cited(chunks[-1].answer)
+
+
+def test_a_named_policy_the_corpus_never_mentions_is_refused(seed_assistant):
+    answer = seed_assistant.ask("“双减”政策对校外学科类培训机构有哪些具体限制？")
+    assert answer.refused and answer.answer == REFUSAL_TEXT and answer.related
+    named = seed_assistant.ask("广东省“千校扶千校”活动的目的是什么？")  # a quoted name the corpus has
+    assert not named.refused

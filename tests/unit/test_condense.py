@@ -1,6 +1,6 @@
 """Rule-based follow-up condensing on questions about the corpus: which subject a pronoun stands for."""
 
-from assistant.answer.condense import condense, document_subject
+from assistant.answer.condense import condense, document_subject, nth_item
 
 
 def user(text: str) -> list[dict[str, str]]:
@@ -32,10 +32,18 @@ def test_a_counted_demonstrative_points_back_and_keeps_its_count():
     assert condense("那两个自主创新具体指什么？", history) == "金溪县实验小学的两个自主创新具体指什么？"
 
 
-def test_the_counted_noun_is_the_one_right_after_the_unit():
-    """'多少个城市的学校做了问卷调研' counts 城市: a long run of characters after 个 once made it look for 调研."""
-    from assistant.answer.terms import question_terms
 
-    terms = question_terms("为了解浙江省城乡教育共同体建设现状，研究对多少个城市的学校做了问卷调研？")
-    assert terms.answers_number("本研究对5个城市200余所城乡学校进行了问卷调研")
-    assert not terms.answers_number("问卷调研共涉及200余所城乡学校")
+def test_among_them_carries_the_whole_question_and_the_listed_item():
+    history = [
+        {"role": "user", "content": "诸城市近几年在教师、校长校际交流方面有哪些做法？"},
+        {"role": "assistant", "content": "主要有三种：一是农村教师进城教学、城里骨干教师轮流到乡镇学校任教；二是城乡学校校级业务领导对调；三是成立教研联合体。"},
+    ]
+    assert condense("其中第三种具体是怎么开展的？", history) == (
+        "诸城市近几年在教师、校长校际交流方面有哪些做法，第三种具体是怎么开展的？（成立教研联合体）"
+    )
+
+
+def test_nth_item_reads_the_outline_markers_of_the_corpus():
+    assert nth_item("（一）加大对农村教育的投入。（二）合理规划和调整农村学校布局。", 2) == "合理规划和调整农村学校布局"
+    assert nth_item("1.坚持立足实际，逐步推进。2.坚持引领带动，促进发展。", 1) == "坚持立足实际，逐步推进"
+    assert nth_item("一是农村教师进城教学；二是领导对调", 3) is None

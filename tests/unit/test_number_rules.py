@@ -1,0 +1,41 @@
+"""What kind of number a question asks for, on real corpus sentences: the counted noun, durations, given numbers."""
+
+from assistant.answer.terms import counted_noun, question_terms
+
+
+def test_the_counted_noun_is_the_noun_phrase_right_after_the_unit():
+    assert counted_noun("城乡学校互助共同体？") == "城乡学校互助共同体"
+    assert counted_noun("城市的学校做了问卷调研？") == "城市"
+    assert counted_noun("是农村学校？") == "农村学校"
+    assert counted_noun("学校参与了建设？") == "学校"
+
+
+def test_a_count_is_answered_by_that_noun_near_a_number():
+    """'多少个城市的学校做了问卷调研' counts 城市: a long run of characters after 个 once made it look for 调研."""
+    terms = question_terms("为了解浙江省城乡教育共同体建设现状，研究对多少个城市的学校做了问卷调研？")
+    assert terms.answers_number("本研究对5个城市200余所城乡学校进行了问卷调研")
+    assert not terms.answers_number("问卷调研共涉及200余所城乡学校")
+    assert question_terms("浙江临安市一共建立了多少个城乡学校互助共同体？").answers_fact("目前,该市建立了31个这样的互助共同体")
+
+
+def test_a_number_the_question_states_does_not_answer_it():
+    terms = question_terms("宁波市参与教共体建设的603所学校中有多少所是农村学校？")
+    assert not terms.answers_fact("近年来，宁波全市603所公办义务教育阶段学校参与“教共体”建设，覆盖率达100%")
+
+
+def test_how_many_years_asks_for_a_duration_not_a_calendar_year():
+    terms = question_terms("师范生公费教育政策要求毕业生履约任教几年？")
+    assert not terms.answers_fact("2011年并入**镇后，原**中学作为**初中分校得以保留，可没人愿去任教")
+    assert terms.answers_fact("毕业生须到中小学任教6年以上")
+
+
+def test_copies_and_other_classifiers_need_their_unit():
+    terms = question_terms("浙江省城乡教育共同体问卷调研共回收了多少份有效问卷？")
+    assert not terms.answers_fact("本研究对5个城市200余所城乡学校进行了问卷调研")
+    assert terms.answers_fact("共回收有效问卷1200份")
+
+
+def test_quoted_names_are_what_the_question_names():
+    assert question_terms("“双减”政策对校外学科类培训机构有哪些具体限制？").named == ("双减",)
+    assert question_terms("《如何促进义务教育均衡发展》的附件中是怎样解释“义务教育”的？").named == ("如何促进义务教育均衡发展", "义务教育")
+    assert question_terms("集团化办学有哪些模式？").named == ()
