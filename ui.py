@@ -125,6 +125,16 @@ def esc(text: str) -> str:
     return html.escape(text or "", quote=True).replace("\n", "<br>")
 
 
+_MD_SPECIAL = re.compile(r"([!-%'-/:<-@\[-`{-~])")  # ASCII punctuation but & and ; (kept for HTML entities)
+
+
+def md(text: str) -> str:
+    """Text (a file name, a reason) inert inside gr.Markdown: HTML escaped, then every Markdown/GFM sign
+    backslash-escaped, so `![x](http:host)`, `[a](b)`, `www.` or `http:` autolinks and `$$` never render."""
+    flat = " ".join((text or "").split())
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
+
+
 def marker(turn: int, kind: str, n: int) -> str:
     return f'<button type="button" class="pa-cite" value="{turn}:{kind}:{n}" title="查看出处 [{n}]">[{n}]</button>'
 
@@ -533,15 +543,15 @@ class PolicyUI:
                     self.reload()
         lines = []
         if error:
-            lines.append(f"**入库失败：** {esc(error)}")
+            lines.append(f"**入库失败：** {md(error)}")
         if summary is not None:
             if summary.ingested:
-                lines.append(f"**已入库：** {'、'.join(summary.ingested)}（新增向量 {summary.chunks_embedded} 个，用时 {summary.seconds:.1f} 秒）")
+                lines.append(f"**已入库：** {'、'.join(map(md, summary.ingested))}（新增向量 {summary.chunks_embedded} 个，用时 {summary.seconds:.1f} 秒）")
             if summary.skipped:
-                lines.append(f"**未变化，已跳过：** {'、'.join(summary.skipped)}")
+                lines.append(f"**未变化，已跳过：** {'、'.join(map(md, summary.skipped))}")
         if rejected:
             lines.append("**未能入库：**")
-            lines += [f"- {esc(name)}：{esc(reason_zh(reason))}" for name, reason in rejected.items()]
+            lines += [f"- {md(name)}：{md(reason_zh(reason))}" for name, reason in rejected.items()]
         return ("\n\n".join(lines) or "没有可处理的文件。", *self.view())
 
     def delete(self, name: str | None) -> tuple[Any, ...]:
@@ -551,7 +561,7 @@ class PolicyUI:
             return ("请先选择要删除的文件。", *self.view())
         manifest_files = read_manifest(self.settings).get("files", {})
         if name not in manifest_files:
-            return (f"知识库中没有文件：{esc(name)}", *self.view())
+            return (f"知识库中没有文件：{md(name)}", *self.view())
         original = Path(manifest_files[name].get("path", ""))
         with self.kb_lock:
             try:
@@ -563,9 +573,9 @@ class PolicyUI:
                 self.deleted_dir.mkdir(parents=True, exist_ok=True)
                 target = self.deleted_dir / name
                 shutil.move(str(original), str(target))
-                moved = f"原文件已移到 {esc(str(target))}，重新索引不会再收录它。"
+                moved = f"原文件已移到 {md(str(target))}，重新索引不会再收录它。"
             self.reload()
-        return (f"**已删除：** {esc(name)}，它的片段已从索引中移除。{moved}", *self.view())
+        return (f"**已删除：** {md(name)}，它的片段已从索引中移除。{moved}", *self.view())
 
     def reindex(self, progress: gr.Progress | None = None) -> tuple[Any, ...]:
         """Ingest the corpus folder and the uploads again: changed files are re-read, vanished ones dropped."""
@@ -579,7 +589,7 @@ class PolicyUI:
             except IngestLocked:
                 return ("另一个入库任务正在进行，请稍后再试。", *self.view())
             except AssistantError as exc:
-                return (f"**重新索引失败：** {esc(str(exc))}", *self.view())
+                return (f"**重新索引失败：** {md(str(exc))}", *self.view())
             self.reload()
         lines = [
             f"**重新索引完成：** 新入库或更新 {len(summary.ingested)} 个文件，未变化 {len(summary.skipped)} 个，"
@@ -587,7 +597,7 @@ class PolicyUI:
         ]
         if summary.rejected:
             lines.append("**未能入库：**")
-            lines += [f"- {esc(n)}：{esc(reason_zh(r))}" for n, r in summary.rejected.items()]
+            lines += [f"- {md(n)}：{md(reason_zh(r))}" for n, r in summary.rejected.items()]
         return ("\n\n".join(lines), *self.view())
 
 

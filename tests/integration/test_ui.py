@@ -309,3 +309,39 @@ def test_empty_index_shows_what_to_do_and_upload_still_works(served, tmp_path, e
     assert "1 个文件" in banner and "抽取式" in mode
     answer = client.predict("陈坊中小学在哪里？", "[]", api_name="/ask")
     assert "chenfang.txt" in shown_sources(answer)
+
+
+def test_file_names_in_the_summary_are_inert_markdown(tmp_path, embeddings, monkeypatch) -> None:
+    """A file name that is Markdown (an image, a link, an autolink) shows as text in the 知识库 summary."""
+    from markdown_it import MarkdownIt
+
+    import assistant.embeddings
+    from ui import PolicyUI
+
+    monkeypatch.setattr(assistant.embeddings, "make_embeddings", lambda settings: embeddings)
+    ui = PolicyUI(Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus"))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    image = inbox / "![x](http:198.51.100.7?b).txt"
+    lines = (SEEDS / "002_6624b650e468260a.txt").read_text(encoding="utf-8").split("\n")
+    image.write_text("\n".join(lines[8:20]) + "\n", encoding="utf-8")
+    link = inbox / "[点我](http:198.51.100.7) www.example.com $$x$$.txt"
+    link.write_bytes(bytes(range(256)) * 4)  # binary: rejected, so its name lands in the 未能入库 lines
+
+    def rendered(summary: str) -> str:
+        page = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(summary)
+        assert "<img" not in page and "<a " not in page and "href" not in page, page
+        return page
+
+    summary, *_ = ui.upload([str(image), str(link)])
+    assert "**已入库：**" in summary and "**未能入库：**" in summary
+    page = rendered(summary)
+    assert image.name in page and "二进制" in page
+    assert link.name in page
+    for raw in ("http:", "www.", "](", "$$"):  # no autolink or formula trigger left unescaped for the browser's GFM
+        assert raw not in summary, raw
+
+    again, *_ = ui.upload([str(image)])
+    assert "**未变化，已跳过：**" in again and image.name in rendered(again)
+    deleted, *_ = ui.delete(image.name)
+    assert "已删除" in deleted and image.name in rendered(deleted)
