@@ -483,8 +483,11 @@ class PolicyUI:
             return self.assistant.ask(question, messages).to_json()
 
     # ------------------------------------------------------------------ knowledge base
-    def upload(self, paths: list[str] | None, progress: gr.Progress | None = None) -> tuple[Any, ...]:
-        """Copy uploads into data_dir/uploads and ingest them; rejected files leave no trace."""
+    def upload(self, paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        """Copy uploads into data_dir/uploads and ingest them; rejected files leave no trace.
+
+        `progress` must default to a gr.Progress() instance: that is how Gradio knows to inject its tracker
+        (a None default never gets one, and the user sees only a spinner)."""
         paths = [p for p in (paths or []) if p]
         if not paths:
             return ("请先选择要上传的文件。", *self.view())
@@ -577,7 +580,7 @@ class PolicyUI:
             self.reload()
         return (f"**已删除：** {md(name)}，它的片段已从索引中移除。{moved}", *self.view())
 
-    def reindex(self, progress: gr.Progress | None = None) -> tuple[Any, ...]:
+    def reindex(self, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         """Ingest the corpus folder and the uploads again: changed files are re-read, vanished ones dropped."""
         roots = [p for p in (self.settings.corpus_dir, self.uploads_dir) if p.is_dir()]
         with self.kb_lock:
@@ -609,13 +612,14 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _progress_callback(progress: gr.Progress | None) -> Any:
+    """ingest()'s (done, total) callback reporting to the event's progress bar (a no-op outside an event)."""
     if progress is None:
         return None
     progress(0, desc="正在读取和切分文件…")
 
     def step(done: int, total: int) -> None:
         if total:
-            progress((done, total), desc="正在生成向量", unit="片段")
+            progress((done, total), desc=f"正在生成向量 {done}/{total}", unit="片段")
 
     return step
 
@@ -716,11 +720,18 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
         )
         pick.change(ui.passage, [pick, state], panel, api_visibility="private", queue=False)
 
-        upload_button.click(ui.upload, [upload_files], [kb_summary, *view_outputs], api_name="upload").then(
+        # the ingest progress bar shows once, over the file table, not on every output
+        upload_button.click(
+            ui.upload, [upload_files], [kb_summary, *view_outputs], api_name="upload", show_progress_on=files_table
+        ).then(
             lambda: None, None, upload_files, api_visibility="private", queue=False
         )
-        delete_button.click(ui.delete, [delete_choice], [kb_summary, *view_outputs], api_name="delete_file")
-        reindex_button.click(ui.reindex, None, [kb_summary, *view_outputs], api_name="reindex")
+        delete_button.click(
+            ui.delete, [delete_choice], [kb_summary, *view_outputs], api_name="delete_file", show_progress_on=files_table
+        )
+        reindex_button.click(
+            ui.reindex, None, [kb_summary, *view_outputs], api_name="reindex", show_progress_on=files_table
+        )
         app.load(ui.view, None, view_outputs, api_visibility="private", queue=False)
 
         def ask(question: str, history_json: str = "[]") -> dict:
