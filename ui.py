@@ -31,6 +31,7 @@ import gradio as gr  # noqa: E402  (telemetry switches must be set before gradio
 from assistant.assistant import Assistant  # noqa: E402
 from assistant.errors import AssistantError, IndexMissing, IngestLocked  # noqa: E402
 from assistant.ingest.pipeline import delete_source, doc_path, ingest, read_manifest  # noqa: E402
+from assistant.ingest.tombstones import read_tombstones, set_tombstone, tombstone  # noqa: E402
 from assistant.stats import index_stats  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -297,10 +298,6 @@ class PolicyUI:
     def uploads_dir(self) -> Path:
         return self.settings.data_dir / "uploads"
 
-    @property
-    def deleted_dir(self) -> Path:
-        return self.settings.data_dir / "deleted"
-
     def _model(self) -> Any:
         if self.embeddings is None:
             from assistant.embeddings import make_embeddings
@@ -524,6 +521,14 @@ class PolicyUI:
                 staged[name] = (dest, backup)
             summary = None
             error = None
+            # uploading a deleted upload again is how it comes back: clear its tombstone (put back if this fails).
+            # A tombstone on a corpus file stays: the upload is another path, so it comes in, the corpus copy stays out.
+            tombs = read_tombstones(self.settings)
+            cleared = {
+                name: set_tombstone(self.settings, name, None)
+                for name, (dest, _) in staged.items()
+                if tombs.get(name, {}).get("path") == str(dest.resolve())
+            }
             if staged:
                 try:
                     summary = ingest(
@@ -538,6 +543,8 @@ class PolicyUI:
                     dest.unlink(missing_ok=True)
                     if backup is not None:
                         backup.replace(dest)
+                    if cleared.get(name) is not None:
+                        set_tombstone(self.settings, name, cleared[name])
                 elif backup is not None:
                     backup.unlink(missing_ok=True)
             if summary is not None:
@@ -558,27 +565,31 @@ class PolicyUI:
         return ("\n\n".join(lines) or "没有可处理的文件。", *self.view())
 
     def delete(self, name: str | None) -> tuple[Any, ...]:
-        """Remove a file from the index and move its copy out of the folders a re-index reads."""
+        """Remove a file from the index and tombstone it, so a re-index leaves it out; the file stays on disk."""
         name = (name or "").strip()
         if not name:
             return ("请先选择要删除的文件。", *self.view())
         manifest_files = read_manifest(self.settings).get("files", {})
         if name not in manifest_files:
             return (f"知识库中没有文件：{md(name)}", *self.view())
-        original = Path(manifest_files[name].get("path", ""))
+        entry = manifest_files[name]
+        original = Path(entry.get("path", ""))
         with self.kb_lock:
+            # tombstone first: an ingest that slips in between cannot bring the file back
+            previous = set_tombstone(self.settings, name, tombstone(original, str(entry.get("sha256", ""))))
             try:
                 delete_source(self.settings, name, embeddings=self._model())
-            except IngestLocked:
-                return ("另一个入库任务正在进行，请稍后再试。", *self.view())
-            moved = ""
-            if original.is_file() and (_inside(original, self.uploads_dir) or _inside(original, self.settings.corpus_dir)):
-                self.deleted_dir.mkdir(parents=True, exist_ok=True)
-                target = self.deleted_dir / name
-                shutil.move(str(original), str(target))
-                moved = f"原文件已移到 {md(str(target))}，重新索引不会再收录它。"
+            except BaseException as exc:
+                set_tombstone(self.settings, name, previous)
+                if isinstance(exc, IngestLocked):
+                    return ("另一个入库任务正在进行，请稍后再试。", *self.view())
+                raise
             self.reload()
-        return (f"**已删除：** {md(name)}，它的片段已从索引中移除。{moved}", *self.view())
+        kept = (
+            f"原文件仍保留在 {md(str(original))}，重新索引不会再收录它（除非文件内容有变化）；如需恢复，重新上传该文件即可。"
+            if original.is_file() else ""
+        )
+        return (f"**已删除：** {md(name)}，它的片段已从索引中移除。{kept}", *self.view())
 
     def reindex(self, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         """Ingest the corpus folder and the uploads again: changed files are re-read, vanished ones dropped."""

@@ -253,9 +253,14 @@ def test_delete_removes_passages_for_good(kb_app) -> None:
     first = client.predict("陈坊中小学在哪里？", "[]", api_name="/ask")
     assert "chenfang.txt" in shown_sources(first)
 
+    original = settings.corpus_dir / "chenfang.txt"
+    content = original.read_bytes()
     summary, _banner, _mode, table, *_ = client.predict("chenfang.txt", api_name="/delete_file")
     assert "已删除" in summary and "chenfang.txt" not in file_names(table)
-    assert not (settings.corpus_dir / "chenfang.txt").exists()  # moved aside, so re-index cannot bring it back
+    assert original.read_bytes() == content  # the user's file stays where it was: a tombstone keeps it out
+    tomb = json.loads((settings.data_dir / "deleted.json").read_text(encoding="utf-8"))["files"]["chenfang.txt"]
+    assert tomb["path"] == str(original.resolve()) and len(tomb["sha256"]) == 64
+    assert not (settings.data_dir / "deleted").exists()
     hits = ui.assistant.search("陈坊中小学位于金溪县城西北", k=20)
     assert hits and not any("chenfang.txt" in h.sources for h in hits)
     again = client.predict("陈坊中小学在哪里？", "[]", api_name="/ask")
@@ -266,6 +271,59 @@ def test_delete_removes_passages_for_good(kb_app) -> None:
     assert "重新索引完成" in summary
     assert "chenfang.txt" not in ui.file_names()
     assert not any("chenfang.txt" in h.sources for h in ui.assistant.search("陈坊中小学", k=20))
+
+    # a plain `ingest` of the corpus (the CLI's default) leaves it out too
+    plain = ingest(settings, embeddings=ui.embeddings)
+    assert "chenfang.txt" not in plain.ingested and "chenfang.txt" not in read_manifest(settings)["files"]
+    ui.reload()
+    assert not any("chenfang.txt" in h.sources for h in ui.assistant.search("陈坊中小学位于金溪县城西北", k=20))
+    assert original.read_bytes() == content
+
+    # uploading it again brings it back, and a re-index keeps it (the corpus copy stays out)
+    summary, _banner, _mode, table, *_ = client.predict([handle_file(str(original))], api_name="/upload")
+    assert "已入库" in summary and "chenfang.txt" in file_names(table)
+    assert (settings.data_dir / "uploads" / "chenfang.txt").read_bytes() == content
+    back = client.predict("陈坊中小学在哪里？", "[]", api_name="/ask")
+    assert "chenfang.txt" in shown_sources(back)
+    summary, *_ = client.predict(api_name="/reindex")
+    assert "重新索引完成" in summary and "chenfang.txt" in ui.file_names()
+    entry = read_manifest(settings)["files"]["chenfang.txt"]
+    assert entry["path"] == str((settings.data_dir / "uploads" / "chenfang.txt").resolve())
+
+
+def test_deleted_file_comes_back_when_changed_or_uploaded_again(tmp_path, embeddings, monkeypatch) -> None:
+    """The tombstone holds only for the same file with the same content; re-uploading a deleted upload clears it."""
+    import assistant.embeddings
+    from ui import PolicyUI
+
+    monkeypatch.setattr(assistant.embeddings, "make_embeddings", lambda settings: embeddings)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    lines = (SEEDS / "004_b4c73c2f53802b66.txt").read_text(encoding="utf-8").splitlines()
+    plan = corpus / "jituan.txt"
+    plan.write_text("\n".join(lines[40:48]) + "\n", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
+    ingest(settings, embeddings=embeddings)
+    ui = PolicyUI(settings)
+
+    assert "已删除" in ui.delete("jituan.txt")[0]
+    assert ingest(settings, embeddings=embeddings).ingested == []
+    assert plan.is_file() and ui.file_names() == []
+    with plan.open("a", encoding="utf-8") as fh:  # the user edits the file: it is a new version, ingested again
+        fh.write(lines[48] + "\n")
+    assert ingest(settings, embeddings=embeddings).ingested == ["jituan.txt"]
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    note = inbox / "note.txt"
+    note.write_text("\n".join(lines[49:56]) + "\n", encoding="utf-8")
+    assert "已入库" in ui.upload([str(note)])[0]
+    assert "已删除" in ui.delete("note.txt")[0]
+    assert (settings.data_dir / "uploads" / "note.txt").is_file()  # kept on disk, left out of re-index
+    assert "note.txt" not in ui.reindex()[0] + " ".join(ui.file_names())
+    summary = ui.upload([str(note)])[0]
+    assert "已入库" in summary and "note.txt" in ui.file_names()
+    assert "note.txt" not in json.loads((settings.data_dir / "deleted.json").read_text(encoding="utf-8"))["files"]
 
 
 def test_login_required_when_auth_is_set(served, seed_index, tmp_path) -> None:
