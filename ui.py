@@ -31,6 +31,7 @@ import gradio as gr  # noqa: E402  (telemetry switches must be set before gradio
 from assistant.assistant import Assistant  # noqa: E402
 from assistant.errors import AssistantError, IndexMissing, IngestLocked  # noqa: E402
 from assistant.ingest.pipeline import delete_source, doc_path, ingest, read_manifest  # noqa: E402
+from assistant.ingest.tombstones import read_tombstones, set_tombstone, tombstone  # noqa: E402
 from assistant.stats import index_stats  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,16 @@ JS = """
 def esc(text: str) -> str:
     """Corpus or user text as inert HTML: tags, entities and quotes escaped, line breaks kept."""
     return html.escape(text or "", quote=True).replace("\n", "<br>")
+
+
+_MD_SPECIAL = re.compile(r"([!-%'-/:<-@\[-`{-~])")  # ASCII punctuation but & and ; (kept for HTML entities)
+
+
+def md(text: str) -> str:
+    """Text (a file name, a reason) inert inside gr.Markdown: HTML escaped, then every Markdown/GFM sign
+    backslash-escaped, so `![x](http:host)`, `[a](b)`, `www.` or `http:` autolinks and `$$` never render."""
+    flat = " ".join((text or "").split())
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 
 def marker(turn: int, kind: str, n: int) -> str:
@@ -286,10 +297,6 @@ class PolicyUI:
     @property
     def uploads_dir(self) -> Path:
         return self.settings.data_dir / "uploads"
-
-    @property
-    def deleted_dir(self) -> Path:
-        return self.settings.data_dir / "deleted"
 
     def _model(self) -> Any:
         if self.embeddings is None:
@@ -473,8 +480,11 @@ class PolicyUI:
             return self.assistant.ask(question, messages).to_json()
 
     # ------------------------------------------------------------------ knowledge base
-    def upload(self, paths: list[str] | None, progress: gr.Progress | None = None) -> tuple[Any, ...]:
-        """Copy uploads into data_dir/uploads and ingest them; rejected files leave no trace."""
+    def upload(self, paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        """Copy uploads into data_dir/uploads and ingest them; rejected files leave no trace.
+
+        `progress` must default to a gr.Progress() instance: that is how Gradio knows to inject its tracker
+        (a None default never gets one, and the user sees only a spinner)."""
         paths = [p for p in (paths or []) if p]
         if not paths:
             return ("请先选择要上传的文件。", *self.view())
@@ -511,6 +521,14 @@ class PolicyUI:
                 staged[name] = (dest, backup)
             summary = None
             error = None
+            # uploading a deleted upload again is how it comes back: clear its tombstone (put back if this fails).
+            # A tombstone on a corpus file stays: the upload is another path, so it comes in, the corpus copy stays out.
+            tombs = read_tombstones(self.settings)
+            cleared = {
+                name: set_tombstone(self.settings, name, None)
+                for name, (dest, _) in staged.items()
+                if tombs.get(name, {}).get("path") == str(dest.resolve())
+            }
             if staged:
                 try:
                     summary = ingest(
@@ -525,6 +543,8 @@ class PolicyUI:
                     dest.unlink(missing_ok=True)
                     if backup is not None:
                         backup.replace(dest)
+                    if cleared.get(name) is not None:
+                        set_tombstone(self.settings, name, cleared[name])
                 elif backup is not None:
                     backup.unlink(missing_ok=True)
             if summary is not None:
@@ -533,41 +553,45 @@ class PolicyUI:
                     self.reload()
         lines = []
         if error:
-            lines.append(f"**入库失败：** {esc(error)}")
+            lines.append(f"**入库失败：** {md(error)}")
         if summary is not None:
             if summary.ingested:
-                lines.append(f"**已入库：** {'、'.join(summary.ingested)}（新增向量 {summary.chunks_embedded} 个，用时 {summary.seconds:.1f} 秒）")
+                lines.append(f"**已入库：** {'、'.join(map(md, summary.ingested))}（新增向量 {summary.chunks_embedded} 个，用时 {summary.seconds:.1f} 秒）")
             if summary.skipped:
-                lines.append(f"**未变化，已跳过：** {'、'.join(summary.skipped)}")
+                lines.append(f"**未变化，已跳过：** {'、'.join(map(md, summary.skipped))}")
         if rejected:
             lines.append("**未能入库：**")
-            lines += [f"- {esc(name)}：{esc(reason_zh(reason))}" for name, reason in rejected.items()]
+            lines += [f"- {md(name)}：{md(reason_zh(reason))}" for name, reason in rejected.items()]
         return ("\n\n".join(lines) or "没有可处理的文件。", *self.view())
 
     def delete(self, name: str | None) -> tuple[Any, ...]:
-        """Remove a file from the index and move its copy out of the folders a re-index reads."""
+        """Remove a file from the index and tombstone it, so a re-index leaves it out; the file stays on disk."""
         name = (name or "").strip()
         if not name:
             return ("请先选择要删除的文件。", *self.view())
         manifest_files = read_manifest(self.settings).get("files", {})
         if name not in manifest_files:
-            return (f"知识库中没有文件：{esc(name)}", *self.view())
-        original = Path(manifest_files[name].get("path", ""))
+            return (f"知识库中没有文件：{md(name)}", *self.view())
+        entry = manifest_files[name]
+        original = Path(entry.get("path", ""))
         with self.kb_lock:
+            # tombstone first: an ingest that slips in between cannot bring the file back
+            previous = set_tombstone(self.settings, name, tombstone(original, str(entry.get("sha256", ""))))
             try:
                 delete_source(self.settings, name, embeddings=self._model())
-            except IngestLocked:
-                return ("另一个入库任务正在进行，请稍后再试。", *self.view())
-            moved = ""
-            if original.is_file() and (_inside(original, self.uploads_dir) or _inside(original, self.settings.corpus_dir)):
-                self.deleted_dir.mkdir(parents=True, exist_ok=True)
-                target = self.deleted_dir / name
-                shutil.move(str(original), str(target))
-                moved = f"原文件已移到 {esc(str(target))}，重新索引不会再收录它。"
+            except BaseException as exc:
+                set_tombstone(self.settings, name, previous)
+                if isinstance(exc, IngestLocked):
+                    return ("另一个入库任务正在进行，请稍后再试。", *self.view())
+                raise
             self.reload()
-        return (f"**已删除：** {esc(name)}，它的片段已从索引中移除。{moved}", *self.view())
+        kept = (
+            f"原文件仍保留在 {md(str(original))}，重新索引不会再收录它（除非文件内容有变化）；如需恢复，重新上传该文件即可。"
+            if original.is_file() else ""
+        )
+        return (f"**已删除：** {md(name)}，它的片段已从索引中移除。{kept}", *self.view())
 
-    def reindex(self, progress: gr.Progress | None = None) -> tuple[Any, ...]:
+    def reindex(self, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         """Ingest the corpus folder and the uploads again: changed files are re-read, vanished ones dropped."""
         roots = [p for p in (self.settings.corpus_dir, self.uploads_dir) if p.is_dir()]
         with self.kb_lock:
@@ -579,7 +603,7 @@ class PolicyUI:
             except IngestLocked:
                 return ("另一个入库任务正在进行，请稍后再试。", *self.view())
             except AssistantError as exc:
-                return (f"**重新索引失败：** {esc(str(exc))}", *self.view())
+                return (f"**重新索引失败：** {md(str(exc))}", *self.view())
             self.reload()
         lines = [
             f"**重新索引完成：** 新入库或更新 {len(summary.ingested)} 个文件，未变化 {len(summary.skipped)} 个，"
@@ -587,7 +611,7 @@ class PolicyUI:
         ]
         if summary.rejected:
             lines.append("**未能入库：**")
-            lines += [f"- {esc(n)}：{esc(reason_zh(r))}" for n, r in summary.rejected.items()]
+            lines += [f"- {md(n)}：{md(reason_zh(r))}" for n, r in summary.rejected.items()]
         return ("\n\n".join(lines), *self.view())
 
 
@@ -599,13 +623,14 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _progress_callback(progress: gr.Progress | None) -> Any:
+    """ingest()'s (done, total) callback reporting to the event's progress bar (a no-op outside an event)."""
     if progress is None:
         return None
     progress(0, desc="正在读取和切分文件…")
 
     def step(done: int, total: int) -> None:
         if total:
-            progress((done, total), desc="正在生成向量", unit="片段")
+            progress((done, total), desc=f"正在生成向量 {done}/{total}", unit="片段")
 
     return step
 
@@ -706,11 +731,18 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
         )
         pick.change(ui.passage, [pick, state], panel, api_visibility="private", queue=False)
 
-        upload_button.click(ui.upload, [upload_files], [kb_summary, *view_outputs], api_name="upload").then(
+        # the ingest progress bar shows once, over the file table, not on every output
+        upload_button.click(
+            ui.upload, [upload_files], [kb_summary, *view_outputs], api_name="upload", show_progress_on=files_table
+        ).then(
             lambda: None, None, upload_files, api_visibility="private", queue=False
         )
-        delete_button.click(ui.delete, [delete_choice], [kb_summary, *view_outputs], api_name="delete_file")
-        reindex_button.click(ui.reindex, None, [kb_summary, *view_outputs], api_name="reindex")
+        delete_button.click(
+            ui.delete, [delete_choice], [kb_summary, *view_outputs], api_name="delete_file", show_progress_on=files_table
+        )
+        reindex_button.click(
+            ui.reindex, None, [kb_summary, *view_outputs], api_name="reindex", show_progress_on=files_table
+        )
         app.load(ui.view, None, view_outputs, api_visibility="private", queue=False)
 
         def ask(question: str, history_json: str = "[]") -> dict:

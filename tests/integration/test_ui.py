@@ -88,6 +88,11 @@ def shown_sources(answer: dict[str, Any]) -> set[str]:
     return {name for c in answer["citations"] + answer["related"] for name in c["sources"]}
 
 
+def as_shown(summary: str) -> str:
+    """A 知识库 summary as the page shows it: names and reasons are Markdown-escaped in the source."""
+    return re.sub(r"\\(.)", r"\1", summary)
+
+
 def file_names(view: Any) -> list[str]:
     """File names from the Dataframe output of a knowledge-base event."""
     return [row[0] for row in view["data"]] if isinstance(view, dict) else [row[0] for row in view]
@@ -198,6 +203,7 @@ def test_bad_upload_shows_reason_and_changes_nothing(kb_app) -> None:
     summary, _banner, _mode, table, *_ = client.predict(
         [handle_file(str(sjis)), handle_file(str(binary))], api_name="/upload"
     )
+    summary = as_shown(summary)
     assert "未能入库" in summary
     assert "shift_jis.txt" in summary and "无法识别的文字编码" in summary and "unknown encoding" in summary
     assert "binary.txt" in summary and "二进制" in summary
@@ -253,9 +259,14 @@ def test_delete_removes_passages_for_good(kb_app) -> None:
     first = client.predict("陈坊中小学在哪里？", "[]", api_name="/ask")
     assert "chenfang.txt" in shown_sources(first)
 
+    original = settings.corpus_dir / "chenfang.txt"
+    content = original.read_bytes()
     summary, _banner, _mode, table, *_ = client.predict("chenfang.txt", api_name="/delete_file")
     assert "已删除" in summary and "chenfang.txt" not in file_names(table)
-    assert not (settings.corpus_dir / "chenfang.txt").exists()  # moved aside, so re-index cannot bring it back
+    assert original.read_bytes() == content  # the user's file stays where it was: a tombstone keeps it out
+    tomb = json.loads((settings.data_dir / "deleted.json").read_text(encoding="utf-8"))["files"]["chenfang.txt"]
+    assert tomb["path"] == str(original.resolve()) and len(tomb["sha256"]) == 64
+    assert not (settings.data_dir / "deleted").exists()
     hits = ui.assistant.search("陈坊中小学位于金溪县城西北", k=20)
     assert hits and not any("chenfang.txt" in h.sources for h in hits)
     again = client.predict("陈坊中小学在哪里？", "[]", api_name="/ask")
@@ -266,6 +277,59 @@ def test_delete_removes_passages_for_good(kb_app) -> None:
     assert "重新索引完成" in summary
     assert "chenfang.txt" not in ui.file_names()
     assert not any("chenfang.txt" in h.sources for h in ui.assistant.search("陈坊中小学", k=20))
+
+    # a plain `ingest` of the corpus (the CLI's default) leaves it out too
+    plain = ingest(settings, embeddings=ui.embeddings)
+    assert "chenfang.txt" not in plain.ingested and "chenfang.txt" not in read_manifest(settings)["files"]
+    ui.reload()
+    assert not any("chenfang.txt" in h.sources for h in ui.assistant.search("陈坊中小学位于金溪县城西北", k=20))
+    assert original.read_bytes() == content
+
+    # uploading it again brings it back, and a re-index keeps it (the corpus copy stays out)
+    summary, _banner, _mode, table, *_ = client.predict([handle_file(str(original))], api_name="/upload")
+    assert "已入库" in summary and "chenfang.txt" in file_names(table)
+    assert (settings.data_dir / "uploads" / "chenfang.txt").read_bytes() == content
+    back = client.predict("陈坊中小学在哪里？", "[]", api_name="/ask")
+    assert "chenfang.txt" in shown_sources(back)
+    summary, *_ = client.predict(api_name="/reindex")
+    assert "重新索引完成" in summary and "chenfang.txt" in ui.file_names()
+    entry = read_manifest(settings)["files"]["chenfang.txt"]
+    assert entry["path"] == str((settings.data_dir / "uploads" / "chenfang.txt").resolve())
+
+
+def test_deleted_file_comes_back_when_changed_or_uploaded_again(tmp_path, embeddings, monkeypatch) -> None:
+    """The tombstone holds only for the same file with the same content; re-uploading a deleted upload clears it."""
+    import assistant.embeddings
+    from ui import PolicyUI
+
+    monkeypatch.setattr(assistant.embeddings, "make_embeddings", lambda settings: embeddings)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    lines = (SEEDS / "004_b4c73c2f53802b66.txt").read_text(encoding="utf-8").splitlines()
+    plan = corpus / "jituan.txt"
+    plan.write_text("\n".join(lines[40:48]) + "\n", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
+    ingest(settings, embeddings=embeddings)
+    ui = PolicyUI(settings)
+
+    assert "已删除" in ui.delete("jituan.txt")[0]
+    assert ingest(settings, embeddings=embeddings).ingested == []
+    assert plan.is_file() and ui.file_names() == []
+    with plan.open("a", encoding="utf-8") as fh:  # the user edits the file: it is a new version, ingested again
+        fh.write(lines[48] + "\n")
+    assert ingest(settings, embeddings=embeddings).ingested == ["jituan.txt"]
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    note = inbox / "note.txt"
+    note.write_text("\n".join(lines[49:56]) + "\n", encoding="utf-8")
+    assert "已入库" in ui.upload([str(note)])[0]
+    assert "已删除" in ui.delete("note.txt")[0]
+    assert (settings.data_dir / "uploads" / "note.txt").is_file()  # kept on disk, left out of re-index
+    assert "note.txt" not in ui.reindex()[0] + " ".join(ui.file_names())
+    summary = ui.upload([str(note)])[0]
+    assert "已入库" in summary and "note.txt" in ui.file_names()
+    assert "note.txt" not in json.loads((settings.data_dir / "deleted.json").read_text(encoding="utf-8"))["files"]
 
 
 def test_login_required_when_auth_is_set(served, seed_index, tmp_path) -> None:
@@ -309,3 +373,39 @@ def test_empty_index_shows_what_to_do_and_upload_still_works(served, tmp_path, e
     assert "1 个文件" in banner and "抽取式" in mode
     answer = client.predict("陈坊中小学在哪里？", "[]", api_name="/ask")
     assert "chenfang.txt" in shown_sources(answer)
+
+
+def test_file_names_in_the_summary_are_inert_markdown(tmp_path, embeddings, monkeypatch) -> None:
+    """A file name that is Markdown (an image, a link, an autolink) shows as text in the 知识库 summary."""
+    from markdown_it import MarkdownIt
+
+    import assistant.embeddings
+    from ui import PolicyUI
+
+    monkeypatch.setattr(assistant.embeddings, "make_embeddings", lambda settings: embeddings)
+    ui = PolicyUI(Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus"))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    image = inbox / "![x](http:198.51.100.7?b).txt"
+    lines = (SEEDS / "002_6624b650e468260a.txt").read_text(encoding="utf-8").split("\n")
+    image.write_text("\n".join(lines[8:20]) + "\n", encoding="utf-8")
+    link = inbox / "[点我](http:198.51.100.7) www.example.com $$x$$.txt"
+    link.write_bytes(bytes(range(256)) * 4)  # binary: rejected, so its name lands in the 未能入库 lines
+
+    def rendered(summary: str) -> str:
+        page = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(summary)
+        assert "<img" not in page and "<a " not in page and "href" not in page, page
+        return page
+
+    summary, *_ = ui.upload([str(image), str(link)])
+    assert "**已入库：**" in summary and "**未能入库：**" in summary
+    page = rendered(summary)
+    assert image.name in page and "二进制" in page
+    assert link.name in page
+    for raw in ("http:", "www.", "](", "$$"):  # no autolink or formula trigger left unescaped for the browser's GFM
+        assert raw not in summary, raw
+
+    again, *_ = ui.upload([str(image)])
+    assert "**未变化，已跳过：**" in again and image.name in rendered(again)
+    deleted, *_ = ui.delete(image.name)
+    assert "已删除" in deleted and image.name in rendered(deleted)
