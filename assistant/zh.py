@@ -221,9 +221,11 @@ def _cut_heading(body: str, level: int = 0) -> tuple[str, str]:
     if glued:
         return glued.group(0), body[glued.end() :]
     clause = re.match(r"[^，。；：！？:;,]*", body).group(0)  # type: ignore[union-attr]
-    if len(body) <= 30 and not re.search("[。；！？]", body[:-1]):
-        return body.rstrip("。；;"), ""
     m = _HEADING_END.match(body)
+    if len(body) <= 30 and not re.search("[。；！？]", body[:-1]):
+        if m and body.endswith("。") and len(body) - m.end() > 8 and is_cjk(body[m.end()]):  # '引言义务教育均衡发展是…议题。': heading + sentence
+            return m.group(0), body[m.end() :]
+        return body.rstrip("。；;"), ""
     if m and len(m.group(0)) <= len(clause):
         return m.group(0), body[m.end() :].lstrip("。：:；;，, ")
     if len(clause) <= 16 and len(clause) < len(body):
@@ -250,6 +252,29 @@ def looks_like_title(line: str) -> bool:
     if outline_mark(s) or s[-1] in TERMINAL_PUNCT or re.search("[。！？；，,|]", s):  # '|': a table row
         return False
     return not s.startswith(("——", "--"))
+
+
+_GLUED_TITLE = re.compile(r"([^，。；：！？、,.;:!?（）()“”《》\s]{8,40}?)(?=一[、．.]|随着)")
+
+
+def glued_title(text: str) -> tuple[str, str] | None:
+    """'义务教育均衡发展研究述评一、引言…' -> (title, '一、引言…'): a scraped title glued to its article's first
+    line, before 一、 or the essay opener 随着 (a doubled 'XX综述XX综述' counts once)."""
+    m = _GLUED_TITLE.match(text.strip())
+    if not m:
+        return None
+    title = m.group(1)
+    half = len(title) // 2
+    if len(title) % 2 == 0 and title[:half] == title[half:]:
+        title = title[:half]
+    if not looks_like_title(title):
+        return None
+    return title, text.strip()[m.end() :]
+
+
+def restarts_outline(mark: OutlineMark | None) -> bool:
+    """True for a top-level 一、 (or 一.) marker: numbering that starts over begins a new article or part."""
+    return bool(mark and mark.level == 2 and mark.marker.rstrip("、.． ") == "一")
 
 
 def is_subtitle(line: str) -> bool:

@@ -323,6 +323,21 @@ def test_duplicate_content_is_stored_once_with_every_source(
     assert set(stored(settings, embeddings)) == speech
 
 
+def test_an_article_glued_between_others_is_stored_once(settings: Settings, docs: Path, embeddings: Embeddings) -> None:
+    # 000:101-115 and 004:205-219 are one article, each followed by an article whose title is glued to 一、引言
+    write(docs, "000.txt", seed_lines("000", 99, 119))
+    write(docs, "004.txt", seed_lines("004", 186, 232))
+    ingest(settings, embeddings=embeddings)
+    records = stored(settings, embeddings).values()
+    openings = [r["text"][r["text"].index("三、结论") :][:40] for r in records if "三、结论以集团化办学" in r["text"]]
+    assert len(openings) == len(set(openings)) == 1
+    (conclusion,) = [r for r in records if "三、结论以集团化办学" in r["text"]]
+    assert conclusion["metadata"]["article_title"] == "以集团化办学促城乡义务教育一体化发展"
+    assert sorted(sources_of(conclusion["metadata"])) == ["000.txt", "004.txt"]
+    titles = {r["metadata"]["article_title"] for r in records if "一、引言" in r["text"]}
+    assert titles == {"以集团化办学破解西部城乡义务教育一体化发展困局", "义务教育均衡发展研究述评"}
+
+
 # ---------------------------------------------------------------- crash safety, lock, model
 
 

@@ -292,3 +292,22 @@ def test_dash_subtitle() -> None:
     assert zh.is_subtitle(zh.normalize(line("002", 10)))
     assert zh.is_subtitle(zh.normalize(line("002", 86)))  # ——凤山镇前锋学区管理经验交流材料
     assert not zh.is_subtitle(zh.normalize(line("002", 12)))
+
+
+@pytest.mark.parametrize(
+    ("prefix", "number", "title", "rest_start"),
+    [
+        ("000", 116, "以集团化办学破解西部城乡义务教育一体化发展困局", "一、引言在中国"),
+        ("004", 220, "义务教育均衡发展研究述评", "一、引言义务教育"),
+        ("004", 136, "集团化办学促进义务教育均衡发展", "随着社会的发展"),
+        ("004", 186, "义务教育集团化办学研究综述", "随着社会"),  # the title scraped twice
+    ],
+)
+def test_a_title_glued_to_the_first_line(prefix: str, number: int, title: str, rest_start: str) -> None:
+    found = zh.glued_title(zh.normalize(line(prefix, number)))
+    assert found and found[0] == title and found[1].startswith(rest_start)
+
+
+@pytest.mark.parametrize(("prefix", "number"), [("000", 12), ("001", 146), ("004", 140), ("000", 114)])
+def test_headed_lines_have_no_glued_title(prefix: str, number: int) -> None:
+    assert zh.glued_title(zh.normalize(line(prefix, number))) is None  # 3.教育均衡发展面临的挑战随着… is a heading
