@@ -10,7 +10,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,11 +61,16 @@ class _Parsed:
 def discover(paths: Iterable[Path]) -> list[Path]:
     """Files to ingest: supported files under each directory (recursively; hidden files and the folder's own
     README.md are not documents), and every file named directly."""
-    found: list[Path] = []
+    return [path for path, _ in discover_with_roots(paths)]
+
+
+def discover_with_roots(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
+    """`discover`, each file with the ingest root it was found under (its folder when named directly)."""
+    found: list[tuple[Path, Path]] = []
     for path in paths:
         if path.is_dir():
             found.extend(
-                p
+                (p, path)
                 for p in sorted(path.rglob("*"))
                 if p.is_file()
                 and p.suffix.lower() in SUPPORTED_SUFFIXES
@@ -73,9 +78,21 @@ def discover(paths: Iterable[Path]) -> list[Path]:
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:
-            found.append(path)
+            found.append((path, path.parent))
     seen: set[Path] = set()
-    return [p for p in found if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
+    return [(p, r) for p, r in found if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
+
+
+def source_keys(found: list[tuple[Path, Path]]) -> dict[Path, str]:
+    """The manifest key (and `source`) of each file: its bare name, or, when two files share that name, its
+    path under the ingest root ('a/plan.txt'), so they do not overwrite each other's entry every run."""
+    counts: dict[str, int] = {}
+    for path, _ in found:
+        counts[path.name] = counts.get(path.name, 0) + 1
+    return {
+        path: path.name if counts[path.name] == 1 else path.relative_to(root).as_posix()
+        for path, root in found
+    }
 
 
 def parse(raw: RawDoc, settings: Settings) -> _Parsed:
@@ -177,8 +194,9 @@ def ingest(
         files: dict[str, dict[str, Any]] = dict(manifest.get("files", {}))
 
         parsed: dict[str, _Parsed] = {}
-        for path in discover(paths if paths is not None else [settings.corpus_dir]):
-            name = path.name
+        keys = source_keys(discover_with_roots(paths if paths is not None else [settings.corpus_dir]))
+        for path, name in keys.items():
+            _rekey(files, name, str(path.resolve()), set(keys.values()), settings)
             entry = files.get(name)
             try:
                 stat = path.stat()
@@ -194,7 +212,7 @@ def ingest(
                     entry["mtime"] = raw.mtime
                     summary.skipped.append(name)
                     continue
-                item = parse(raw, settings)
+                item = parse(replace(raw, source=name), settings)
                 if not item.chunks:
                     raise UnsupportedFile(path, "no text left after cleaning")
             except UnsupportedFile as exc:
@@ -305,6 +323,20 @@ def ingest(
         summary.articles = sum(int(e.get("articles", 0)) for e in files.values())
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
+
+
+def _rekey(files: dict[str, dict[str, Any]], name: str, resolved: str, current: set[str], settings: Settings) -> None:
+    """Move the manifest entry of the file at `resolved` to key `name` when it was recorded under another key
+    (a bare name that a second same-named file now makes ambiguous), so the file is not ingested twice."""
+    if name in files:
+        return
+    for old, entry in list(files.items()):
+        if entry.get("path") == resolved and old not in current:
+            files[name] = files.pop(old)
+            if doc_path(settings, old).exists():
+                doc_path(settings, name).parent.mkdir(parents=True, exist_ok=True)
+                doc_path(settings, old).replace(doc_path(settings, name))
+            return
 
 
 def doc_path(settings: Settings, source: str) -> Path:

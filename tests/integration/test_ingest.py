@@ -297,6 +297,30 @@ def test_a_deleted_file_leaves_the_index_on_prune(settings: Settings, docs: Path
     assert not doc_path(settings, "measures.txt").exists()
 
 
+def test_same_named_files_in_subfolders_keep_their_own_entries(
+    settings: Settings, docs: Path, embeddings: Embeddings
+) -> None:
+    (docs / "a").mkdir()
+    write(docs, "a/plan.txt", PLAN)
+    first = ingest(settings, embeddings=embeddings)
+    assert first.ingested == ["plan.txt"]  # a unique name stays the key (and the `source`)
+
+    (docs / "b").mkdir()
+    write(docs, "b/plan.txt", MEASURES)
+    second = ingest(settings, embeddings=embeddings)
+    assert second.ingested == ["b/plan.txt"] and second.skipped == ["a/plan.txt"]  # a's entry moved, not redone
+    assert second.chunks_embedded == len(manifest_ids(settings, "b/plan.txt"))
+
+    again = ingest(settings, embeddings=embeddings)
+    assert again.chunks_embedded == 0 and again.chunks_removed == 0
+    assert sorted(again.skipped) == ["a/plan.txt", "b/plan.txt"]
+    assert sorted(read_manifest(settings)["files"]) == ["a/plan.txt", "b/plan.txt"]
+    records = stored(settings, embeddings)
+    assert set(records) == manifest_ids(settings, "a/plan.txt") | manifest_ids(settings, "b/plan.txt")
+    assert {r["metadata"]["source"] for r in records.values()} == {"a/plan.txt", "b/plan.txt"}
+    assert doc_path(settings, "a/plan.txt").exists() and doc_path(settings, "b/plan.txt").exists()
+
+
 def test_duplicate_content_is_stored_once_with_every_source(
     settings: Settings, docs: Path, embeddings: Embeddings
 ) -> None:
