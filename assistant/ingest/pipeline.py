@@ -181,17 +181,22 @@ def ingest(
     summary = IngestSummary()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with IngestLock(settings.lock_path):
-        if rebuild:
-            Index.destroy(settings)
+        if rebuild:  # the manifest goes first: a run killed before the store is gone must not trust it
             settings.manifest_path.unlink(missing_ok=True)
             shutil.rmtree(settings.docs_dir, ignore_errors=True)
             shutil.rmtree(settings.keyword_dir, ignore_errors=True)
+            Index.destroy(settings)
         embeddings = embeddings or make_embeddings(settings)
         index = Index(settings, embeddings, create=True)
         manifest = read_json(settings.manifest_path, {"version": MANIFEST_VERSION, "files": {}})
         if manifest.get("embedding") and manifest["embedding"] != embedding_name(embeddings):
             manifest = {"version": MANIFEST_VERSION, "files": {}}
         files: dict[str, dict[str, Any]] = dict(manifest.get("files", {}))
+
+        stored = {r["id"]: r for r in index.get()}
+        # a file whose chunks are not all in the store (data/chroma deleted or rebuilt) is parsed again
+        def intact(entry: dict[str, Any]) -> bool:
+            return all(loc["id"] in stored for loc in entry["chunks"])
 
         parsed: dict[str, _Parsed] = {}
         keys = source_keys(discover_with_roots(paths if paths is not None else [settings.corpus_dir]))
@@ -203,12 +208,12 @@ def ingest(
             except OSError as exc:
                 summary.rejected[name] = f"cannot read: {exc.strerror or exc}"
                 continue
-            if entry and entry["size"] == stat.st_size and entry["mtime"] == stat.st_mtime:
+            if entry and intact(entry) and entry["size"] == stat.st_size and entry["mtime"] == stat.st_mtime:
                 summary.skipped.append(name)
                 continue
             try:
                 raw = load(path, settings.max_file_bytes)
-                if entry and entry["sha256"] == raw.sha256:
+                if entry and intact(entry) and entry["sha256"] == raw.sha256:
                     entry["mtime"] = raw.mtime
                     summary.skipped.append(name)
                     continue
@@ -220,6 +225,15 @@ def ingest(
                 continue
             parsed[name] = item
 
+        for name, entry in list(files.items()):
+            if intact(entry) or name in parsed or name in summary.rejected:
+                continue
+            try:  # not among the paths of this run: parse it from where it was found
+                parsed[name] = parse(replace(load(Path(entry["path"]), settings.max_file_bytes), source=name), settings)
+            except (OSError, UnsupportedFile):
+                del files[name]  # gone from disk and from the store: nothing of it is left to keep
+                summary.pruned.append(name)
+
         if prune:
             for name, entry in list(files.items()):
                 if name not in parsed and not Path(entry["path"]).exists():
@@ -227,7 +241,6 @@ def ingest(
                     summary.pruned.append(name)
 
         # ---- the new state: which chunks each file holds (near-duplicates mapped onto stored chunks)
-        stored = {r["id"]: r for r in index.get()}
         near = _NearDuplicates()
         texts: dict[str, str] = {}
         tokens: dict[str, str] = {}

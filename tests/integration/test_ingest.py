@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from typer.testing import CliRunner
 from assistant.cli import app
 from assistant.config import Settings
 from assistant.errors import IndexMissing, IngestLocked, ModelMismatch
-from assistant.index import Index, sources_of
+from assistant.index import Index, forget_client, sources_of
 from assistant.ingest.load import load
 from assistant.ingest.pipeline import doc_path, ingest, parse, read_manifest
 from assistant.ingest.store_files import IngestLock
@@ -412,6 +413,47 @@ def test_an_ingest_killed_half_way_keeps_the_old_index_and_is_completed_next_tim
     assert set(final) == set(stored(clean, embeddings)) == manifest_ids(settings)
     for cid, record in final.items():
         assert sources_of(record["metadata"]) == sources_of(stored(clean, embeddings)[cid]["metadata"])
+
+
+def test_a_deleted_store_is_rebuilt_from_the_files(settings: Settings, docs: Path, embeddings: Embeddings) -> None:
+    write(docs, "plan.txt", PLAN)
+    write(docs, "measures.txt", MEASURES)
+    ingest(settings, embeddings=embeddings)
+    ids = manifest_ids(settings)
+
+    forget_client(settings.chroma_dir)  # what a new process sees after `rm -rf data/chroma`
+    shutil.rmtree(settings.chroma_dir)
+    restored = ingest(settings, embeddings=embeddings)  # used to crash with KeyError
+    assert sorted(restored.ingested) == ["measures.txt", "plan.txt"]
+    assert restored.chunks_embedded == len(ids)
+    assert set(stored(settings, embeddings)) == ids == manifest_ids(settings)
+
+    # a file outside this run's paths is read again from where the manifest says it is
+    forget_client(settings.chroma_dir)
+    shutil.rmtree(settings.chroma_dir)
+    partial = ingest(settings, paths=[docs / "plan.txt"], embeddings=embeddings)
+    assert sorted(partial.ingested) == ["measures.txt", "plan.txt"]
+    assert set(stored(settings, embeddings)) == ids
+
+
+def test_rebuild_forgets_the_manifest_before_the_store(
+    settings: Settings, docs: Path, embeddings: Embeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(docs, "plan.txt", PLAN)
+    ingest(settings, embeddings=embeddings)
+    real_destroy = Index.destroy
+
+    def killed_while_destroying(s: Settings) -> None:
+        real_destroy(s)
+        raise SimulatedKill("killed after the store was removed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Index, "destroy", staticmethod(killed_while_destroying))
+        with pytest.raises(SimulatedKill):
+            ingest(settings, rebuild=True, embeddings=embeddings)
+    assert not settings.manifest_path.exists()
+    assert ingest(settings, embeddings=embeddings).ingested == ["plan.txt"]
+    assert set(stored(settings, embeddings)) == manifest_ids(settings)
 
 
 @pytest.fixture
