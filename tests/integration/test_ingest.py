@@ -21,6 +21,7 @@ from fpdf import FPDF
 from langchain_core.embeddings import Embeddings
 from typer.testing import CliRunner
 
+from assistant import zh
 from assistant.cli import app
 from assistant.config import Settings
 from assistant.errors import IndexMissing, IngestLocked, ModelMismatch
@@ -548,6 +549,19 @@ def test_cli_ingest_and_stats_as_json(tmp_path: Path, docs: Path) -> None:
     again = runner.invoke(app, ["ingest", str(docs), "--data-dir", str(data), "--json"])
     assert again.exit_code == 0
     assert json.loads(again.stdout)["chunks_embedded"] == 0
+
+
+def test_cli_chunk_size_flags(tmp_path: Path, docs: Path, embeddings: Embeddings) -> None:
+    write(docs, "plan.txt", PLAN)  # 3 chunks at the default 300-500 characters
+    data = tmp_path / "small-chunks"
+    flags = ["--chunk-min-chars", "100", "--chunk-max-chars", "200", "--chunk-overlap-sentences", "0"]
+    result = CliRunner().invoke(app, ["ingest", str(docs), "--data-dir", str(data), "--json", *flags])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["chunks"] > 3
+    texts = [r["text"] for r in stored(Settings(data_dir=data), embeddings).values()]
+    assert all(len(t) <= 200 or len(zh.split_sentences(t)) == 1 for t in texts)
+    sentences = [s for t in texts for s in zh.split_sentences(t)]
+    assert len(sentences) == len(set(sentences))  # no overlap asked for
 
 
 def test_cli_exit_status_2_when_nothing_can_be_ingested(tmp_path: Path, docs: Path) -> None:
