@@ -81,6 +81,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"\s+相似文献\s*$", "", text)  # search-result pages end each abstract with this link
     text = _SPACE_BETWEEN_CJK.sub("", text)
     text = _fullwidth_punct(text)
+    text = _SPACE_BETWEEN_CJK.sub("", text)  # again: '网络 , 实现' is '网络 ， 实现' only now
     text = re.sub(r"(?<=[（(])[ \t]+|[ \t]+(?=[）)])", "", text)
     return text.strip()
 

@@ -134,6 +134,13 @@ def test_brackets_and_colons_in_chinese_become_full_width(raw: str, expected_sta
     assert zh.normalize(raw).startswith(expected_start)
 
 
+def test_no_space_is_left_around_punctuation_made_full_width() -> None:
+    # 004:125 is spaced-out PDF text: '有效利用信息化网络 , 实现' kept its spaces around the new '，'
+    assert "有效利用信息化网络，实现各教育集团课堂教学" in zh.normalize(line("004", 125))
+    assert zh.normalize(line("004", 129)) == "沈阳市辽中区教育局，辽宁沈阳 1 1 0 2 9 9"
+    assert " ，" not in zh.normalize(line("004", 131)) and "， " not in zh.normalize(line("004", 131))
+
+
 def test_english_text_keeps_its_punctuation() -> None:
     assert zh.normalize("What is it? A test, ok: yes! see f(x)") == "What is it? A test, ok: yes! see f(x)"
 
