@@ -70,6 +70,8 @@ def _fullwidth_punct(text: str) -> str:
     return "".join(out)
 
 
+_MD_IMAGE = re.compile(r"!\[.*?\]\(https?://[^)\s]*\)")
+_IMAGE_ONLY = re.compile(r"!\[.*\]\(https?://[^)\s]*\)")
 _RUNNING_HEADER = re.compile(r"^(?:The Horizon of Education|新教育\s*上旬刊)\s*\d*")
 
 
@@ -77,6 +79,8 @@ def normalize(text: str) -> str:
     """One line of scraped text made canonical: widths unified, CJK-internal spaces dropped, punctuation full-width."""
     text = unify_width(text).replace("\u00a0", " ").replace("\ufeff", "")
     text = text.replace("<正>", "")
+    if not _IMAGE_ONLY.fullmatch(text.strip()):  # a lone image stays for is_boilerplate to recognise
+        text = _MD_IMAGE.sub("", text)  # '![alt](https://….png)正文…': the image goes, the text stays
     text = _RUNNING_HEADER.sub("", text)  # a journal's page header glued to the first sentence of the page
     text = re.sub(r"\s+相似文献\s*$", "", text)  # search-result pages end each abstract with this link
     text = _SPACE_BETWEEN_CJK.sub("", text)
@@ -119,7 +123,7 @@ _BOILERPLATE = [
         r"^(?:上一篇|下一篇|返回顶部|点击查看|扫一扫|分享到)",
         r"^下载.{0,40}(?:word格式文档|\.docx?)$",  # '下载加强校际合作 促进均衡发展.doc'
         r"将本文档下载到|^点此处下载|^文档为doc格式|^声明[:：]本文内容由互联网用户|^相关范文推荐$",
-        r"^!\[.*\]\(https?://",  # a markdown image line left in scraped text
+        r"^!\[.*\]\(https?://[^)\s]*\)$",  # a line that is only a markdown image (normalize strips one in text)
         r"^[A-Za-z ]*\d+\s*$",  # page numbers / running footers like 'P 12'
     )
 ]

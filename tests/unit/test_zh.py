@@ -141,6 +141,14 @@ def test_no_space_is_left_around_punctuation_made_full_width() -> None:
     assert " ，" not in zh.normalize(line("004", 131)) and "， " not in zh.normalize(line("004", 131))
 
 
+def test_a_markdown_image_is_stripped_and_the_text_after_it_kept() -> None:
+    # 001:132 is an image line; glued before the text of 001:133 the text used to be dropped with it
+    glued = line("001", 132) + line("001", 133)
+    assert not zh.is_boilerplate(zh.normalize(glued))
+    assert zh.normalize(glued) == zh.normalize(line("001", 133))
+    assert zh.normalize("前文。" + line("001", 132) + "后文。") == "前文。后文。"
+
+
 def test_english_text_keeps_its_punctuation() -> None:
     assert zh.normalize("What is it? A test, ok: yes! see f(x)") == "What is it? A test, ok: yes! see f(x)"
 
