@@ -105,6 +105,10 @@ def ingest(
             console.print(f"[yellow]rejected[/yellow] {name}: {reason}")
     if not summary.ingested and not summary.skipped and summary.rejected:
         raise typer.Exit(2)
+    if not (summary.ingested or summary.skipped or summary.rejected or summary.pruned):
+        where = ", ".join(str(p) for p in (paths or [settings.corpus_dir]))
+        err_console.print(f"[red]error:[/red] no supported files in {where}")
+        raise typer.Exit(2)
 
 
 @app.command()

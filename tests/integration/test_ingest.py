@@ -572,6 +572,14 @@ def test_cli_exit_status_2_when_nothing_can_be_ingested(tmp_path: Path, docs: Pa
     assert set(json.loads(result.stdout)["rejected"]) == {"japanese.txt", "binary.txt"}
 
 
+def test_cli_exit_status_2_for_a_folder_without_documents(tmp_path: Path, docs: Path) -> None:
+    (docs / "README.md").write_text("# 说明", encoding="utf-8")  # the folder's README is not a document
+    (docs / "notes.xlsx").write_bytes(b"PK")
+    result = CliRunner().invoke(app, ["ingest", str(docs), "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 2
+    assert f"no supported files in {docs}" in " ".join(result.output.split())
+
+
 def test_cli_stats_without_an_index_says_how_to_build_one(tmp_path: Path) -> None:
     data = tmp_path / "nothing-here"
     result = CliRunner().invoke(app, ["stats", "--data-dir", str(data), "--json"])
