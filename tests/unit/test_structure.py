@@ -283,6 +283,18 @@ def test_chunk_sizes(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SEEDS)
+def test_a_chunk_closed_at_a_new_section_has_half_the_minimum(name: str) -> None:
+    # the documented rule for chunk_min_chars (README): short chunks end at sections, never below min/2
+    for article, found in chunks(name[:3]):
+        for c, nxt in zip(found, found[1:], strict=False):
+            at_section = nxt.heading != c.heading and not nxt.text.startswith(_sentences(c.text)[-1])
+            grown = article.text.find(_sentences(nxt.text)[0], c.char_end)
+            fits = grown != -1 and grown + len(_sentences(nxt.text)[0]) - c.char_start <= 500
+            if len(c.text) < 300 and at_section and fits:
+                assert len(c.text) >= 150, (c.source, c.start_line, len(c.text))
+
+
+@pytest.mark.parametrize("name", SEEDS)
 def test_chunks_end_at_a_sentence_end_or_paragraph_end(name: str) -> None:
     for article, found in chunks(name[:3]):
         for c in found:
