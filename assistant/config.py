@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     embedding_batch: int = Field(16, description="texts per embedding call")
 
     # ingest
-    chunk_min_chars: int = Field(300, description="a chunk grows to at least this many characters")
+    chunk_min_chars: int = Field(300, description="target size; a chunk may close at a new section once past half of this")
     chunk_max_chars: int = Field(500, description="a chunk never grows past this (unless one sentence is longer)")
     chunk_overlap_sentences: int = Field(1, description="sentences repeated at the start of the next chunk")
     max_file_mb: float = Field(20.0, description="files larger than this are rejected")

@@ -70,6 +70,8 @@ def _fullwidth_punct(text: str) -> str:
     return "".join(out)
 
 
+_MD_IMAGE = re.compile(r"!\[.*?\]\(https?://[^)\s]*\)")
+_IMAGE_ONLY = re.compile(r"!\[.*\]\(https?://[^)\s]*\)")
 _RUNNING_HEADER = re.compile(r"^(?:The Horizon of Education|新教育\s*上旬刊)\s*\d*")
 
 
@@ -77,10 +79,13 @@ def normalize(text: str) -> str:
     """One line of scraped text made canonical: widths unified, CJK-internal spaces dropped, punctuation full-width."""
     text = unify_width(text).replace("\u00a0", " ").replace("\ufeff", "")
     text = text.replace("<正>", "")
+    if not _IMAGE_ONLY.fullmatch(text.strip()):  # a lone image stays for is_boilerplate to recognise
+        text = _MD_IMAGE.sub("", text)  # '![alt](https://….png)正文…': the image goes, the text stays
     text = _RUNNING_HEADER.sub("", text)  # a journal's page header glued to the first sentence of the page
     text = re.sub(r"\s+相似文献\s*$", "", text)  # search-result pages end each abstract with this link
     text = _SPACE_BETWEEN_CJK.sub("", text)
     text = _fullwidth_punct(text)
+    text = _SPACE_BETWEEN_CJK.sub("", text)  # again: '网络 , 实现' is '网络 ， 实现' only now
     text = re.sub(r"(?<=[（(])[ \t]+|[ \t]+(?=[）)])", "", text)
     return text.strip()
 
@@ -96,6 +101,7 @@ _BOILERPLATE = [
     re.compile(p)
     for p in (
         r"下载文档前请自行甄别",
+        r"如文档侵犯您的权益|请联系客服反馈|人工客服工作时间",  # item 3 of the same download notice
         r"仅部分预览.*不可在线预览",
         r"^[-\s\d、.]*(?:该文档|本文档|文档)?.*(?:下载|预览).*(?:积分|会员|下载券|原创力|道客)",
         r"^相似文献$",
@@ -117,7 +123,7 @@ _BOILERPLATE = [
         r"^(?:上一篇|下一篇|返回顶部|点击查看|扫一扫|分享到)",
         r"^下载.{0,40}(?:word格式文档|\.docx?)$",  # '下载加强校际合作 促进均衡发展.doc'
         r"将本文档下载到|^点此处下载|^文档为doc格式|^声明[:：]本文内容由互联网用户|^相关范文推荐$",
-        r"^!\[.*\]\(https?://",  # a markdown image line left in scraped text
+        r"^!\[.*\]\(https?://[^)\s]*\)$",  # a line that is only a markdown image (normalize strips one in text)
         r"^[A-Za-z ]*\d+\s*$",  # page numbers / running footers like 'P 12'
     )
 ]
@@ -220,9 +226,11 @@ def _cut_heading(body: str, level: int = 0) -> tuple[str, str]:
     if glued:
         return glued.group(0), body[glued.end() :]
     clause = re.match(r"[^，。；：！？:;,]*", body).group(0)  # type: ignore[union-attr]
-    if len(body) <= 30 and not re.search("[。；！？]", body[:-1]):
-        return body.rstrip("。；;"), ""
     m = _HEADING_END.match(body)
+    if len(body) <= 30 and not re.search("[。；！？]", body[:-1]):
+        if m and body.endswith("。") and len(body) - m.end() > 8 and is_cjk(body[m.end()]):  # '引言义务教育均衡发展是…议题。': heading + sentence
+            return m.group(0), body[m.end() :]
+        return body.rstrip("。；;"), ""
     if m and len(m.group(0)) <= len(clause):
         return m.group(0), body[m.end() :].lstrip("。：:；;，, ")
     if len(clause) <= 16 and len(clause) < len(body):
@@ -249,6 +257,29 @@ def looks_like_title(line: str) -> bool:
     if outline_mark(s) or s[-1] in TERMINAL_PUNCT or re.search("[。！？；，,|]", s):  # '|': a table row
         return False
     return not s.startswith(("——", "--"))
+
+
+_GLUED_TITLE = re.compile(r"([^，。；：！？、,.;:!?（）()“”《》\s]{8,40}?)(?=一[、．.]|随着)")
+
+
+def glued_title(text: str) -> tuple[str, str] | None:
+    """'义务教育均衡发展研究述评一、引言…' -> (title, '一、引言…'): a scraped title glued to its article's first
+    line, before 一、 or the essay opener 随着 (a doubled 'XX综述XX综述' counts once)."""
+    m = _GLUED_TITLE.match(text.strip())
+    if not m:
+        return None
+    title = m.group(1)
+    half = len(title) // 2
+    if len(title) % 2 == 0 and title[:half] == title[half:]:
+        title = title[:half]
+    if not looks_like_title(title):
+        return None
+    return title, text.strip()[m.end() :]
+
+
+def restarts_outline(mark: OutlineMark | None) -> bool:
+    """True for a top-level 一、 (or 一.) marker: numbering that starts over begins a new article or part."""
+    return bool(mark and mark.level == 2 and mark.marker.rstrip("、.． ") == "一")
 
 
 def is_subtitle(line: str) -> bool:

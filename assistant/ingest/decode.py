@@ -13,6 +13,7 @@ from functools import cache
 UTF8_BOM = b"\xef\xbb\xbf"
 NOT_DECODABLE = "unknown encoding (not UTF-8 or GB18030)"
 IMPLAUSIBLE = "unknown encoding (text does not look like Chinese or plain text)"
+UTF16 = "UTF-16 text: save it as UTF-8 or GB18030"
 
 MAX_CONTROL_SHARE = 0.01  # control characters other than \n \r \t \f, of all characters
 MAX_ODD_SHARE = 0.01  # GB18030 only: private-use or unassigned code points, of all characters
@@ -68,8 +69,24 @@ def implausible(text: str, *, from_gb18030: bool) -> bool:
     return frequent / ideographs < MIN_COMMON_RATIO
 
 
+def looks_utf16(data: bytes) -> bool:
+    """A UTF-16 BOM, or (no BOM) NUL bytes that decode strictly as plausible UTF-16 text (binary does not)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and not data.startswith(b"\xff\xfe\x00\x00"):
+        return True
+    if b"\x00" not in data or len(data) % 2:
+        return False
+    even, odd = data[0::2].count(0), data[1::2].count(0)  # ASCII in UTF-16-LE is 'A\0', in -BE '\0A'
+    try:
+        text = data.decode("utf-16-le" if odd > even else "utf-16-be")
+    except UnicodeDecodeError:
+        return False
+    return not implausible(text, from_gb18030=True)
+
+
 def decode_text(data: bytes) -> str:
     """Decode file bytes as UTF-8 (BOM stripped) or GB18030, strictly; raises ValueError(reason) otherwise."""
+    if looks_utf16(data):
+        raise ValueError(UTF16)
     if b"\x00" in data:
         raise ValueError("binary content (NUL bytes)")
     has_bom = data.startswith(UTF8_BOM)

@@ -10,7 +10,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -62,11 +62,16 @@ class _Parsed:
 def discover(paths: Iterable[Path]) -> list[Path]:
     """Files to ingest: supported files under each directory (recursively; hidden files and the folder's own
     README.md are not documents), and every file named directly."""
-    found: list[Path] = []
+    return [path for path, _ in discover_with_roots(paths)]
+
+
+def discover_with_roots(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
+    """`discover`, each file with the ingest root it was found under (its folder when named directly)."""
+    found: list[tuple[Path, Path]] = []
     for path in paths:
         if path.is_dir():
             found.extend(
-                p
+                (p, path)
                 for p in sorted(path.rglob("*"))
                 if p.is_file()
                 and p.suffix.lower() in SUPPORTED_SUFFIXES
@@ -74,9 +79,21 @@ def discover(paths: Iterable[Path]) -> list[Path]:
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:
-            found.append(path)
+            found.append((path, path.parent))
     seen: set[Path] = set()
-    return [p for p in found if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
+    return [(p, r) for p, r in found if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
+
+
+def source_keys(found: list[tuple[Path, Path]]) -> dict[Path, str]:
+    """The manifest key (and `source`) of each file: its bare name, or, when two files share that name, its
+    path under the ingest root ('a/plan.txt'), so they do not overwrite each other's entry every run."""
+    counts: dict[str, int] = {}
+    for path, _ in found:
+        counts[path.name] = counts.get(path.name, 0) + 1
+    return {
+        path: path.name if counts[path.name] == 1 else path.relative_to(root).as_posix()
+        for path, root in found
+    }
 
 
 def parse(raw: RawDoc, settings: Settings) -> _Parsed:
@@ -165,11 +182,11 @@ def ingest(
     summary = IngestSummary()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with IngestLock(settings.lock_path):
-        if rebuild:
-            Index.destroy(settings)
+        if rebuild:  # the manifest goes first: a run killed before the store is gone must not trust it
             settings.manifest_path.unlink(missing_ok=True)
             shutil.rmtree(settings.docs_dir, ignore_errors=True)
             shutil.rmtree(settings.keyword_dir, ignore_errors=True)
+            Index.destroy(settings)
         embeddings = embeddings or make_embeddings(settings)
         index = Index(settings, embeddings, create=True)
         manifest = read_json(settings.manifest_path, {"version": MANIFEST_VERSION, "files": {}})
@@ -177,33 +194,48 @@ def ingest(
             manifest = {"version": MANIFEST_VERSION, "files": {}}
         files: dict[str, dict[str, Any]] = dict(manifest.get("files", {}))
 
+        stored = {r["id"]: r for r in index.get()}
+        # a file whose chunks are not all in the store (data/chroma deleted or rebuilt) is parsed again
+        def intact(entry: dict[str, Any]) -> bool:
+            return all(loc["id"] in stored for loc in entry["chunks"])
+
         parsed: dict[str, _Parsed] = {}
-        for path in discover(paths if paths is not None else [settings.corpus_dir]):
-            name = path.name
+        keys = source_keys(discover_with_roots(paths if paths is not None else [settings.corpus_dir]))
+        for path, name in keys.items():
+            _rekey(files, name, str(path.resolve()), set(keys.values()), settings)
             entry = files.get(name)
             try:
                 stat = path.stat()
             except OSError as exc:
                 summary.rejected[name] = f"cannot read: {exc.strerror or exc}"
                 continue
-            if entry and entry["size"] == stat.st_size and entry["mtime"] == stat.st_mtime:
+            if entry and intact(entry) and entry["size"] == stat.st_size and entry["mtime"] == stat.st_mtime:
                 summary.skipped.append(name)
                 continue
             try:
                 raw = load(path, settings.max_file_bytes)
                 if is_tombstoned(settings, path, raw.sha256):
                     continue  # deleted in the 知识库 tab: left out until it changes or is uploaded again
-                if entry and entry["sha256"] == raw.sha256:
+                if entry and intact(entry) and entry["sha256"] == raw.sha256:
                     entry["mtime"] = raw.mtime
                     summary.skipped.append(name)
                     continue
-                item = parse(raw, settings)
+                item = parse(replace(raw, source=name), settings)
                 if not item.chunks:
                     raise UnsupportedFile(path, "no text left after cleaning")
             except UnsupportedFile as exc:
                 summary.rejected[name] = exc.reason
                 continue
             parsed[name] = item
+
+        for name, entry in list(files.items()):
+            if intact(entry) or name in parsed or name in summary.rejected:
+                continue
+            try:  # not among the paths of this run: parse it from where it was found
+                parsed[name] = parse(replace(load(Path(entry["path"]), settings.max_file_bytes), source=name), settings)
+            except (OSError, UnsupportedFile):
+                del files[name]  # gone from disk and from the store: nothing of it is left to keep
+                summary.pruned.append(name)
 
         if prune:
             for name, entry in list(files.items()):
@@ -212,7 +244,6 @@ def ingest(
                     summary.pruned.append(name)
 
         # ---- the new state: which chunks each file holds (near-duplicates mapped onto stored chunks)
-        stored = {r["id"]: r for r in index.get()}
         near = _NearDuplicates()
         texts: dict[str, str] = {}
         tokens: dict[str, str] = {}
@@ -308,6 +339,20 @@ def ingest(
         summary.articles = sum(int(e.get("articles", 0)) for e in files.values())
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
+
+
+def _rekey(files: dict[str, dict[str, Any]], name: str, resolved: str, current: set[str], settings: Settings) -> None:
+    """Move the manifest entry of the file at `resolved` to key `name` when it was recorded under another key
+    (a bare name that a second same-named file now makes ambiguous), so the file is not ingested twice."""
+    if name in files:
+        return
+    for old, entry in list(files.items()):
+        if entry.get("path") == resolved and old not in current:
+            files[name] = files.pop(old)
+            if doc_path(settings, old).exists():
+                doc_path(settings, name).parent.mkdir(parents=True, exist_ok=True)
+                doc_path(settings, old).replace(doc_path(settings, name))
+            return
 
 
 def doc_path(settings: Settings, source: str) -> Path:

@@ -1,7 +1,8 @@
 """Clean a loaded document and split it into articles whose paragraphs carry heading paths.
 
 Pure functions over lines: boilerplate dropped, punctuation normalised, broken lines joined (keeping the
-original line numbers), articles split at 第N篇 markers and title lines, outline markers turned into paths.
+original line numbers), articles split at 第N篇 markers, title lines (also glued to the first line) and
+restarted 一、 numbering, outline markers turned into paths.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def _joins(previous: Paragraph, line: str) -> bool:
             return False
     if previous.start_line == previous.end_line and zh.looks_like_title(previous.text):
         return False
-    return not (zh.outline_mark(line) or _ARTICLE_MARK.match(line) or zh.is_subtitle(line))
+    return not (zh.outline_mark(line) or _ARTICLE_MARK.match(line) or zh.is_subtitle(line) or zh.glued_title(line))
 
 
 def _repeats_title(title: str, text: str) -> bool:
@@ -117,14 +118,17 @@ def _has_body(paragraphs: list[Paragraph]) -> bool:
 
 
 def split_articles(paragraphs: list[Paragraph], fallback_title: str) -> list[Article]:
-    """Split at 第N篇 markers and at title lines that follow body text; give each paragraph its heading path."""
+    """Split at 第N篇 markers, at title lines after body text, at a title glued to a first line and where 一、
+    numbering starts over; give each paragraph its heading path."""
     articles: list[Article] = []
     titles: list[str] = []  # title lines waiting for the body of the next article
     explicit = ""  # a 第N篇 title, preferred over plain title lines
     body: list[Paragraph] = []
+    numbered = False  # the body has had a top-level marker past 一、 (二、, 三、 ...)
 
     def flush() -> None:
-        nonlocal titles, explicit, body
+        nonlocal titles, explicit, body, numbered
+        numbered = False
         if body:
             if not articles and len(titles) > 1 and not zh.is_subtitle(titles[0]):
                 titles = titles[1:]  # the file's own title line above the first article's title
@@ -155,6 +159,17 @@ def split_articles(paragraphs: list[Paragraph], fallback_title: str) -> list[Art
         if zh.is_subtitle(p.text) and not body:
             titles.append(p.text)
             continue
+        outline = zh.outline_mark(p.text)
+        glued = zh.glued_title(p.text) if body and not p.styled else None
+        if glued and _has_body(body) and (glued[1].startswith("随着") or numbered):
+            flush()  # '以集团化办学破解…困局一、引言…': the next article, its title scraped onto its first line
+            titles.append(glued[0])
+        elif zh.restarts_outline(outline) and numbered:
+            flush()  # 一、 again after 二、/三、: numbering started over, so a new (untitled) article did
+        if outline and outline.level == 1:
+            numbered = False  # 第二部分 may number its sections from 一、 again
+        elif outline and outline.level == 2 and not zh.restarts_outline(outline):
+            numbered = True
         body.append(p)
     flush()
     for i, article in enumerate(articles):

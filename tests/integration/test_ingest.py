@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,10 +21,11 @@ from fpdf import FPDF
 from langchain_core.embeddings import Embeddings
 from typer.testing import CliRunner
 
+from assistant import zh
 from assistant.cli import app
 from assistant.config import Settings
 from assistant.errors import IndexMissing, IngestLocked, ModelMismatch
-from assistant.index import Index, sources_of
+from assistant.index import Index, forget_client, sources_of
 from assistant.ingest.load import load
 from assistant.ingest.pipeline import doc_path, ingest, parse, read_manifest
 from assistant.ingest.store_files import IngestLock
@@ -297,6 +299,30 @@ def test_a_deleted_file_leaves_the_index_on_prune(settings: Settings, docs: Path
     assert not doc_path(settings, "measures.txt").exists()
 
 
+def test_same_named_files_in_subfolders_keep_their_own_entries(
+    settings: Settings, docs: Path, embeddings: Embeddings
+) -> None:
+    (docs / "a").mkdir()
+    write(docs, "a/plan.txt", PLAN)
+    first = ingest(settings, embeddings=embeddings)
+    assert first.ingested == ["plan.txt"]  # a unique name stays the key (and the `source`)
+
+    (docs / "b").mkdir()
+    write(docs, "b/plan.txt", MEASURES)
+    second = ingest(settings, embeddings=embeddings)
+    assert second.ingested == ["b/plan.txt"] and second.skipped == ["a/plan.txt"]  # a's entry moved, not redone
+    assert second.chunks_embedded == len(manifest_ids(settings, "b/plan.txt"))
+
+    again = ingest(settings, embeddings=embeddings)
+    assert again.chunks_embedded == 0 and again.chunks_removed == 0
+    assert sorted(again.skipped) == ["a/plan.txt", "b/plan.txt"]
+    assert sorted(read_manifest(settings)["files"]) == ["a/plan.txt", "b/plan.txt"]
+    records = stored(settings, embeddings)
+    assert set(records) == manifest_ids(settings, "a/plan.txt") | manifest_ids(settings, "b/plan.txt")
+    assert {r["metadata"]["source"] for r in records.values()} == {"a/plan.txt", "b/plan.txt"}
+    assert doc_path(settings, "a/plan.txt").exists() and doc_path(settings, "b/plan.txt").exists()
+
+
 def test_duplicate_content_is_stored_once_with_every_source(
     settings: Settings, docs: Path, embeddings: Embeddings
 ) -> None:
@@ -321,6 +347,21 @@ def test_duplicate_content_is_stored_once_with_every_source(
     (docs / "plan.txt").unlink()
     ingest(settings, prune=True, embeddings=embeddings)
     assert set(stored(settings, embeddings)) == speech
+
+
+def test_an_article_glued_between_others_is_stored_once(settings: Settings, docs: Path, embeddings: Embeddings) -> None:
+    # 000:101-115 and 004:205-219 are one article, each followed by an article whose title is glued to 一、引言
+    write(docs, "000.txt", seed_lines("000", 99, 119))
+    write(docs, "004.txt", seed_lines("004", 186, 232))
+    ingest(settings, embeddings=embeddings)
+    records = stored(settings, embeddings).values()
+    openings = [r["text"][r["text"].index("三、结论") :][:40] for r in records if "三、结论以集团化办学" in r["text"]]
+    assert len(openings) == len(set(openings)) == 1
+    (conclusion,) = [r for r in records if "三、结论以集团化办学" in r["text"]]
+    assert conclusion["metadata"]["article_title"] == "以集团化办学促城乡义务教育一体化发展"
+    assert sorted(sources_of(conclusion["metadata"])) == ["000.txt", "004.txt"]
+    titles = {r["metadata"]["article_title"] for r in records if "一、引言" in r["text"]}
+    assert titles == {"以集团化办学破解西部城乡义务教育一体化发展困局", "义务教育均衡发展研究述评"}
 
 
 # ---------------------------------------------------------------- crash safety, lock, model
@@ -373,6 +414,47 @@ def test_an_ingest_killed_half_way_keeps_the_old_index_and_is_completed_next_tim
     assert set(final) == set(stored(clean, embeddings)) == manifest_ids(settings)
     for cid, record in final.items():
         assert sources_of(record["metadata"]) == sources_of(stored(clean, embeddings)[cid]["metadata"])
+
+
+def test_a_deleted_store_is_rebuilt_from_the_files(settings: Settings, docs: Path, embeddings: Embeddings) -> None:
+    write(docs, "plan.txt", PLAN)
+    write(docs, "measures.txt", MEASURES)
+    ingest(settings, embeddings=embeddings)
+    ids = manifest_ids(settings)
+
+    forget_client(settings.chroma_dir)  # what a new process sees after `rm -rf data/chroma`
+    shutil.rmtree(settings.chroma_dir)
+    restored = ingest(settings, embeddings=embeddings)  # used to crash with KeyError
+    assert sorted(restored.ingested) == ["measures.txt", "plan.txt"]
+    assert restored.chunks_embedded == len(ids)
+    assert set(stored(settings, embeddings)) == ids == manifest_ids(settings)
+
+    # a file outside this run's paths is read again from where the manifest says it is
+    forget_client(settings.chroma_dir)
+    shutil.rmtree(settings.chroma_dir)
+    partial = ingest(settings, paths=[docs / "plan.txt"], embeddings=embeddings)
+    assert sorted(partial.ingested) == ["measures.txt", "plan.txt"]
+    assert set(stored(settings, embeddings)) == ids
+
+
+def test_rebuild_forgets_the_manifest_before_the_store(
+    settings: Settings, docs: Path, embeddings: Embeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(docs, "plan.txt", PLAN)
+    ingest(settings, embeddings=embeddings)
+    real_destroy = Index.destroy
+
+    def killed_while_destroying(s: Settings) -> None:
+        real_destroy(s)
+        raise SimulatedKill("killed after the store was removed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Index, "destroy", staticmethod(killed_while_destroying))
+        with pytest.raises(SimulatedKill):
+            ingest(settings, rebuild=True, embeddings=embeddings)
+    assert not settings.manifest_path.exists()
+    assert ingest(settings, embeddings=embeddings).ingested == ["plan.txt"]
+    assert set(stored(settings, embeddings)) == manifest_ids(settings)
 
 
 @pytest.fixture
@@ -469,12 +551,33 @@ def test_cli_ingest_and_stats_as_json(tmp_path: Path, docs: Path) -> None:
     assert json.loads(again.stdout)["chunks_embedded"] == 0
 
 
+def test_cli_chunk_size_flags(tmp_path: Path, docs: Path, embeddings: Embeddings) -> None:
+    write(docs, "plan.txt", PLAN)  # 3 chunks at the default 300-500 characters
+    data = tmp_path / "small-chunks"
+    flags = ["--chunk-min-chars", "100", "--chunk-max-chars", "200", "--chunk-overlap-sentences", "0"]
+    result = CliRunner().invoke(app, ["ingest", str(docs), "--data-dir", str(data), "--json", *flags])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["chunks"] > 3
+    texts = [r["text"] for r in stored(Settings(data_dir=data), embeddings).values()]
+    assert all(len(t) <= 200 or len(zh.split_sentences(t)) == 1 for t in texts)
+    sentences = [s for t in texts for s in zh.split_sentences(t)]
+    assert len(sentences) == len(set(sentences))  # no overlap asked for
+
+
 def test_cli_exit_status_2_when_nothing_can_be_ingested(tmp_path: Path, docs: Path) -> None:
     write(docs, "japanese.txt", JAPANESE, "shift_jis")
     (docs / "binary.txt").write_bytes(b"\x00\xff" * 64)
     result = CliRunner().invoke(app, ["ingest", str(docs), "--data-dir", str(tmp_path / "data"), "--json"])
     assert result.exit_code == 2
     assert set(json.loads(result.stdout)["rejected"]) == {"japanese.txt", "binary.txt"}
+
+
+def test_cli_exit_status_2_for_a_folder_without_documents(tmp_path: Path, docs: Path) -> None:
+    (docs / "README.md").write_text("# 说明", encoding="utf-8")  # the folder's README is not a document
+    (docs / "notes.xlsx").write_bytes(b"PK")
+    result = CliRunner().invoke(app, ["ingest", str(docs), "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 2
+    assert f"no supported files in {docs}" in " ".join(result.output.split())
 
 
 def test_cli_stats_without_an_index_says_how_to_build_one(tmp_path: Path) -> None:

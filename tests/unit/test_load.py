@@ -16,9 +16,11 @@ from assistant.ingest.decode import (
     IMPLAUSIBLE,
     MIN_COMMON_RATIO,
     NOT_DECODABLE,
+    UTF16,
     common_hanzi,
     decode_text,
     implausible,
+    looks_utf16,
 )
 from assistant.ingest.load import SUPPORTED_SUFFIXES, RawDoc, load
 
@@ -118,16 +120,28 @@ def test_only_the_final_empty_line_is_dropped(tmp_path: Path) -> None:
     [
         (JAPANESE.encode("shift_jis"), IMPLAUSIBLE),
         (TRADITIONAL.encode("big5"), IMPLAUSIBLE),
-        ("Notice 2024\n".encode("utf-16"), "binary content (NUL bytes)"),
-        (UTF16_HANZI, NOT_DECODABLE),  # no ASCII, so no NULs: FF FE is not GB18030
+        ("Notice 2024\n".encode("utf-16"), UTF16),
+        (UTF16_HANZI, UTF16),  # no ASCII, so no NULs: the BOM says it
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", "binary content (NUL bytes)"),
-        (b"\xff\xfe\xfd\xfc plain", NOT_DECODABLE),
+        (b"\xfd\xfc\xff\xfe plain", NOT_DECODABLE),  # FF is no GB18030 lead byte (at the start it is a UTF-16 BOM)
         ("报告\x01\x02\x03\x04\x05\x06\x07\x08".encode(), IMPLAUSIBLE),  # control characters
     ],
     ids=["shift-jis", "big5", "utf-16-ascii", "utf-16-hanzi", "png", "not-gb18030", "controls"],
 )
 def test_undecodable_or_implausible_text_is_rejected(tmp_path: Path, data: bytes, expected: str) -> None:
     assert reason_of(write(tmp_path, "bad.txt", data)) == expected
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le"])  # BOM LE, no BOM BE/LE
+def test_utf16_is_named_not_called_binary(tmp_path: Path, encoding: str) -> None:
+    data = CHINESE.encode(encoding)  # a corpus sentence with ASCII commas: BOM-less, NULs in one byte half
+    assert looks_utf16(data)
+    assert reason_of(write(tmp_path, "plan.txt", data)) == UTF16
+
+
+def test_binary_and_utf8_are_not_taken_for_utf16() -> None:
+    assert not looks_utf16(CHINESE.encode("utf-8")) and not looks_utf16(CHINESE.encode("gb18030"))
+    assert not looks_utf16(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00")
 
 
 def test_shift_jis_and_big5_are_long_real_samples() -> None:

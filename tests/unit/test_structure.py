@@ -14,7 +14,7 @@ from assistant.ingest.structure import Article, clean_lines, join_paragraphs, st
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 SEEDS = sorted(p.name for p in CORPUS.glob("*.txt"))
-BOILERPLATE = ("下载文档前请自行甄别", "相似文献", "设为首页", "免责声明", "写写帮文库", "会员上传", "下载本文", "仅部分预览")
+BOILERPLATE = ("下载文档前请自行甄别", "相似文献", "设为首页", "免责声明", "写写帮文库", "会员上传", "下载本文", "仅部分预览", "侵犯您的权益", "人工客服工作时间")
 
 
 def _path(prefix: str) -> Path:
@@ -161,6 +161,32 @@ def test_000_articles_include_a_wrapped_title_and_a_comma_title() -> None:
     assert "关于建立城乡教育共同体全面推进中小学教育均衡发展的意见" in titles
 
 
+def test_a_title_glued_to_its_first_line_starts_a_new_article() -> None:
+    # 000:116 '以集团化办学破解…困局一、引言在中国…' follows 三、结论 (000:114) of the article above
+    found = {a.start_line: a for a in articles("000")}
+    assert found[101].title == "以集团化办学促城乡义务教育一体化发展" and found[101].end_line == 115
+    assert found[116].title == "以集团化办学破解西部城乡义务教育一体化发展困局"
+    assert found[116].paragraphs[0].heading_path == [found[116].title, "一、引言"]
+    # 004: one article used to run from 120 to 232 with its outline going 一…三, 一…五, 一…三, 一…四
+    found = {a.start_line: a for a in articles("004")}
+    assert found[120].title == "开展集团化办学推进教育均衡发展" and found[120].end_line == 132
+    assert found[136].title == "集团化办学促进义务教育均衡发展"  # 004:136 '…均衡发展随着社会的发展,…'
+    assert found[186].title == "义务教育集团化办学研究综述"  # 004:186 the title twice, then 随着…
+    assert found[205].title == "以集团化办学促城乡义务教育一体化发展"
+    assert found[220].title == "义务教育均衡发展研究述评"  # 004:220 '…研究述评一、引言…'
+    assert found[220].paragraphs[0].heading_path == ["义务教育均衡发展研究述评", "一、引言"]
+    assert found[106].start_line == 106  # 一、推进机制创新 after 四、取得的成果: numbering started over
+
+
+def test_the_same_article_in_two_files_gives_the_same_chunks() -> None:
+    # 000:101-115 and 004:205-219 are one article; before the split their 三、结论 chunks ran into different
+    # next articles, so the passage was stored twice
+    def conclusion_ids(prefix: str) -> set[str]:
+        return {c.chunk_id for _, found in chunks(prefix) for c in found if "三、结论以集团化办学" in c.text}
+
+    assert conclusion_ids("000") and conclusion_ids("000") == conclusion_ids("004")
+
+
 @pytest.mark.parametrize("name", SEEDS)
 def test_articles_do_not_overlap(name: str) -> None:
     found = articles(name[:3])
@@ -254,6 +280,18 @@ def test_chunk_sizes(name: str) -> None:
             grown_end = article.text.index(first_new, c.char_end) + len(first_new)
             new_section = not carried and nxt.heading != c.heading
             assert new_section or grown_end - c.char_start > 500, (c.source, c.start_line, len(c.text))
+
+
+@pytest.mark.parametrize("name", SEEDS)
+def test_a_chunk_closed_at_a_new_section_has_half_the_minimum(name: str) -> None:
+    # the documented rule for chunk_min_chars (README): short chunks end at sections, never below min/2
+    for article, found in chunks(name[:3]):
+        for c, nxt in zip(found, found[1:], strict=False):
+            at_section = nxt.heading != c.heading and not nxt.text.startswith(_sentences(c.text)[-1])
+            grown = article.text.find(_sentences(nxt.text)[0], c.char_end)
+            fits = grown != -1 and grown + len(_sentences(nxt.text)[0]) - c.char_start <= 500
+            if len(c.text) < 300 and at_section and fits:
+                assert len(c.text) >= 150, (c.source, c.start_line, len(c.text))
 
 
 @pytest.mark.parametrize("name", SEEDS)

@@ -52,6 +52,8 @@ def test_quoted_lines_are_the_corpus_lines(prefix: str, number: int, text: str) 
         ("000", 164),  # - 2、"仅部分预览"的文档,不可在线预览...
         ("001", 174),
         ("004", 133),
+        ("004", 135),  # - 3、如文档侵犯您的权益,请联系客服反馈...(人工客服工作时间:9:00-18:30)。
+        ("000", 165),
         ("003", 1),  # 首页 | 本学科首页   官方微博 | 高级检索
         ("003", 2),  # 相似文献
         ("003", 3),  # 共查询到20条相似文献,搜索用时 31 毫秒
@@ -130,6 +132,21 @@ def test_numbers_times_and_decimals_stay_intact(raw: str, expected: str) -> None
 )
 def test_brackets_and_colons_in_chinese_become_full_width(raw: str, expected_start: str) -> None:
     assert zh.normalize(raw).startswith(expected_start)
+
+
+def test_no_space_is_left_around_punctuation_made_full_width() -> None:
+    # 004:125 is spaced-out PDF text: '有效利用信息化网络 , 实现' kept its spaces around the new '，'
+    assert "有效利用信息化网络，实现各教育集团课堂教学" in zh.normalize(line("004", 125))
+    assert zh.normalize(line("004", 129)) == "沈阳市辽中区教育局，辽宁沈阳 1 1 0 2 9 9"
+    assert " ，" not in zh.normalize(line("004", 131)) and "， " not in zh.normalize(line("004", 131))
+
+
+def test_a_markdown_image_is_stripped_and_the_text_after_it_kept() -> None:
+    # 001:132 is an image line; glued before the text of 001:133 the text used to be dropped with it
+    glued = line("001", 132) + line("001", 133)
+    assert not zh.is_boilerplate(zh.normalize(glued))
+    assert zh.normalize(glued) == zh.normalize(line("001", 133))
+    assert zh.normalize("前文。" + line("001", 132) + "后文。") == "前文。后文。"
 
 
 def test_english_text_keeps_its_punctuation() -> None:
@@ -290,3 +307,22 @@ def test_dash_subtitle() -> None:
     assert zh.is_subtitle(zh.normalize(line("002", 10)))
     assert zh.is_subtitle(zh.normalize(line("002", 86)))  # ——凤山镇前锋学区管理经验交流材料
     assert not zh.is_subtitle(zh.normalize(line("002", 12)))
+
+
+@pytest.mark.parametrize(
+    ("prefix", "number", "title", "rest_start"),
+    [
+        ("000", 116, "以集团化办学破解西部城乡义务教育一体化发展困局", "一、引言在中国"),
+        ("004", 220, "义务教育均衡发展研究述评", "一、引言义务教育"),
+        ("004", 136, "集团化办学促进义务教育均衡发展", "随着社会的发展"),
+        ("004", 186, "义务教育集团化办学研究综述", "随着社会"),  # the title scraped twice
+    ],
+)
+def test_a_title_glued_to_the_first_line(prefix: str, number: int, title: str, rest_start: str) -> None:
+    found = zh.glued_title(zh.normalize(line(prefix, number)))
+    assert found and found[0] == title and found[1].startswith(rest_start)
+
+
+@pytest.mark.parametrize(("prefix", "number"), [("000", 12), ("001", 146), ("004", 140), ("000", 114)])
+def test_headed_lines_have_no_glued_title(prefix: str, number: int) -> None:
+    assert zh.glued_title(zh.normalize(line(prefix, number))) is None  # 3.教育均衡发展面临的挑战随着… is a heading
