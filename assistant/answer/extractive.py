@@ -80,9 +80,9 @@ def score(
         return []
     best_hit = max((h.score for h in hits), default=1.0) or 1.0
     for ev in evidence:
-        # a sentence is read under its article title and heading path: "组建模式按…" belongs to the 实施方案 asked about
-        hit = hits[ev.hit]
-        ev.coverage = weighted_coverage(f"{hit.article_title} {hit.heading} {ev.text}", terms.terms, idf)
+        # a sentence is read under its article's title ('组建模式按…' belongs to the 实施方案 asked about); not under
+        # its headings, which every sentence of a section shares and so would tie the item with its elaboration
+        ev.coverage = weighted_coverage(f"{hits[ev.hit].article_title} {ev.text}", terms.terms, idf)
         prior = hits[ev.hit].score / best_hit
         ev.score = 0.6 * ev.coverage + 0.25 * prior - 0.03 * ev.hit
         if terms.asks_number and terms.answers_number(ev.text):
