@@ -57,7 +57,9 @@ class SentenceTransformerEmbeddings(Embeddings):
         self.name = f"st:{path}"
         self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         self.batch_size = batch_size
-        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+        # sentence-transformers 5 renamed the method; older releases (>=3, as pyproject allows) have only the old name
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension = int(dimension() or 0)
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
         LOAD_COUNT["n"] += 1
 

