@@ -111,7 +111,7 @@ class AnswerChain:
             yield {**self.compose_extractive(state), "notice": LLM_FAILED.format(error=state["llm_error"])}
             return
         passages = "\n\n".join(
-            f"[{i}] 《{h.article_title}》 {h.heading}（{', '.join(h.sources)} 第{h.start_line}-{h.end_line}行）\n«{h.text}»"
+            f"[{i}] 《{h.article_title}》 {h.heading}（{', '.join(h.sources)} 第{h.start_line}-{h.end_line}行）\n«{extractive.escape_markers(h.text)}»"
             for i, h in enumerate(hits, start=1)
         )
         text = ""

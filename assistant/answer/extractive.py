@@ -19,6 +19,8 @@ from assistant.answer.terms import QuestionTerms
 from assistant.models import Hit
 
 _LIST_QUESTION = re.compile(r"哪些|哪几|有什么|措施|要点|做法|办法|途径|原则|内容|方面|模式|类型|提纲|列出|起草|怎样|如何|怎么")
+_FOOTNOTE = re.compile(r"\[(\d{1,3})\]")
+_CLOSERS = "”’」』）)"
 _LEADING_MARK = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]、?|\d{1,2}[、.．](?!\d))")
 
 
@@ -49,7 +51,11 @@ def candidates(hits: list[Hit]) -> list[Evidence]:
     found = []
     for i, hit in enumerate(hits):
         for s, e in zh.sentence_spans(hit.text):
+            while s < e and hit.text[s] in _CLOSERS + " \n":  # '”这是农村留守儿童的真实写照': the quote closed before
+                s += 1
             text = hit.text[s:e]
+            if not text:
+                continue
             if zh.cjk_count(text) < 8 or (text[-1] not in zh.SENTENCE_END and len(text) < 30):
                 continue  # fragments and bare headings ('三、前锋学区的管理模式') are no answer
             found.append(Evidence(i, s, e, text))
@@ -131,9 +137,14 @@ def select(question: str, ranked: list[Evidence], max_sentences: int = 4) -> lis
     return sorted(chosen, key=lambda e: (e.hit, e.start))
 
 
+def escape_markers(text: str) -> str:
+    """A document's own footnote marks ('600元[4]') as 〔4〕, so no [n] in an answer is anything but a citation."""
+    return _FOOTNOTE.sub(r"〔\1〕", text)
+
+
 def tidy(sentence: str) -> str:
     """A quoted sentence made to read as an answer sentence: list markers dropped, ends with a full stop."""
-    text = _LEADING_MARK.sub("", sentence.strip())
+    text = escape_markers(_LEADING_MARK.sub("", sentence.strip()))
     if text and text[-1] in "；;，,：:":
         text = text[:-1] + "。"
     elif text and text[-1] not in zh.SENTENCE_END + "”’）」":

@@ -124,3 +124,20 @@ def test_the_counted_or_listed_thing_must_be_named_by_the_answer():
     chosen = candidates(hits)
     support = assess(students, hits, chosen, corpus_blob([h.text for h in hits]), {})
     assert support.counted == 0.0 and support.refused  # 20多名学生 visited: no count of the enrolled students
+
+
+def test_a_documents_own_footnote_marks_never_pass_for_citations():
+    from assistant.answer.extractive import escape_markers
+
+    assert tidy("为家庭经济困难的寄宿生提供生活补助[4]。") == "为家庭经济困难的寄宿生提供生活补助〔4〕。"
+    assert escape_markers("见文献[12]和[3]") == "见文献〔12〕和〔3〕"
+
+
+def test_a_sentence_does_not_start_with_the_quote_mark_closed_before_it():
+    from assistant.answer.extractive import candidates
+
+    text = "“留守儿童真凄凉,半年难见爹和娘,放学回家忙家务,夜里梦中唤爹娘。\n”这是农村留守儿童的真实写照。"
+    hit = Hit(rank=1, chunk_id="c", text=text, sources=["000.txt"], article_title="", heading="", start_line=1,
+              end_line=2, score=1.0)
+    found = [e.text for e in candidates([hit])]
+    assert "这是农村留守儿童的真实写照。" in found and not any(t.startswith("”") for t in found)
