@@ -125,6 +125,8 @@ _BOILERPLATE = [
         r"将本文档下载到|^点此处下载|^文档为doc格式|^声明[:：]本文内容由互联网用户|^相关范文推荐$",
         r"^!\[.*\]\(https?://[^)\s]*\)$",  # a line that is only a markdown image (normalize strips one in text)
         r"^[A-Za-z ]*\d+\s*$",  # page numbers / running footers like 'P 12'
+        # a journal byline line: '李丽  张苗妙 《人民教育》2023,(18):51-53' (authors, journal, year, issue, pages)
+        r"^[\u4e00-\u9fff·\s]{2,30}《[^》]{2,30}》\s*\d{4}\s*[,，]\s*[(（]\d+[)）]\s*[:：]\s*\d+(?:\s*[-—–]\s*\d+)?$",
     )
 ]
 

@@ -14,7 +14,7 @@ from assistant.ingest.structure import Article, clean_lines, join_paragraphs, st
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 SEEDS = sorted(p.name for p in CORPUS.glob("*.txt"))
-BOILERPLATE = ("下载文档前请自行甄别", "相似文献", "设为首页", "免责声明", "写写帮文库", "会员上传", "下载本文", "仅部分预览", "侵犯您的权益", "人工客服工作时间")
+BOILERPLATE = ("下载文档前请自行甄别", "相似文献", "设为首页", "免责声明", "写写帮文库", "会员上传", "下载本文", "仅部分预览", "侵犯您的权益", "人工客服工作时间", "《人民教育》2023")
 
 
 def _path(prefix: str) -> Path:
