@@ -6,12 +6,14 @@ line with it on every run, so a run killed half-way is completed by the next one
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +195,9 @@ def ingest(
         if manifest.get("embedding") and manifest["embedding"] != embedding_name(embeddings):
             manifest = {"version": MANIFEST_VERSION, "files": {}}
         files: dict[str, dict[str, Any]] = dict(manifest.get("files", {}))
+        # the cleaning/structure/chunking code changed since the last run: every file is parsed again (chunk ids
+        # are content hashes, so only chunks whose text really changed are embedded)
+        reparse = bool(files) and manifest.get("parser") != parser_fingerprint()
 
         stored = {r["id"]: r for r in index.get()}
         # a file whose chunks are not all in the store (data/chroma deleted or rebuilt) is parsed again
@@ -209,14 +214,15 @@ def ingest(
             except OSError as exc:
                 summary.rejected[name] = f"cannot read: {exc.strerror or exc}"
                 continue
-            if entry and intact(entry) and entry["size"] == stat.st_size and entry["mtime"] == stat.st_mtime:
+            if (entry and intact(entry) and not reparse
+                    and entry["size"] == stat.st_size and entry["mtime"] == stat.st_mtime):
                 summary.skipped.append(name)
                 continue
             try:
                 raw = load(path, settings.max_file_bytes)
                 if is_tombstoned(settings, path, raw.sha256):
                     continue  # deleted in the 知识库 tab: left out until it changes or is uploaded again
-                if entry and intact(entry) and entry["sha256"] == raw.sha256:
+                if entry and intact(entry) and not reparse and entry["sha256"] == raw.sha256:
                     entry["mtime"] = raw.mtime
                     summary.skipped.append(name)
                     continue
@@ -229,11 +235,13 @@ def ingest(
             parsed[name] = item
 
         for name, entry in list(files.items()):
-            if intact(entry) or name in parsed or name in summary.rejected:
+            if (intact(entry) and not reparse) or name in parsed or name in summary.rejected:
                 continue
             try:  # not among the paths of this run: parse it from where it was found
                 parsed[name] = parse(replace(load(Path(entry["path"]), settings.max_file_bytes), source=name), settings)
             except (OSError, UnsupportedFile):
+                if intact(entry):
+                    continue  # only the parser changed: its chunks are still good; --prune decides about the file
                 del files[name]  # gone from disk and from the store: nothing of it is left to keep
                 summary.pruned.append(name)
 
@@ -267,6 +275,8 @@ def ingest(
                     else:
                         texts[cid], tokens[cid] = c.text, " ".join(c.tokens)
                         near.add(cid, c.text)
+                elif reparse:  # same text, but the tokenizer or its word lists may have changed
+                    tokens[cid] = " ".join(c.tokens)
                 loc = _location(c)
                 loc["id"] = cid
                 locations.append(loc)
@@ -327,6 +337,7 @@ def ingest(
             "version": MANIFEST_VERSION,
             "embedding": embedding_name(embeddings),
             "dimension": int(getattr(embeddings, "dimension", 0) or 0),
+            "parser": parser_fingerprint(),
             "last_ingest": datetime.now(UTC).isoformat(timespec="seconds"),
             "files": files,
         }
@@ -353,6 +364,20 @@ def _rekey(files: dict[str, dict[str, Any]], name: str, resolved: str, current: 
                 doc_path(settings, name).parent.mkdir(parents=True, exist_ok=True)
                 doc_path(settings, old).replace(doc_path(settings, name))
             return
+
+
+_PARSER_SOURCES = ("zh.py", "ingest/decode.py", "ingest/load.py", "ingest/structure.py", "ingest/chunk.py",
+                   "ingest/tokenizer.py", "ingest/userdict.txt", "ingest/stopwords.txt")
+
+
+@cache
+def parser_fingerprint() -> str:
+    """Of the code and word lists that turn a file into chunks and tokens; recorded in the manifest."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for name in _PARSER_SOURCES:
+        digest.update(name.encode() + b"\0" + (root / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def doc_path(settings: Settings, source: str) -> Path:

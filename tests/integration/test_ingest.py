@@ -27,7 +27,7 @@ from assistant.config import Settings
 from assistant.errors import IndexMissing, IngestLocked, ModelMismatch
 from assistant.index import Index, forget_client, sources_of
 from assistant.ingest.load import load
-from assistant.ingest.pipeline import doc_path, ingest, parse, read_manifest
+from assistant.ingest.pipeline import doc_path, ingest, parse, parser_fingerprint, read_manifest
 from assistant.ingest.store_files import IngestLock
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -256,6 +256,29 @@ def test_a_second_ingest_embeds_nothing_and_keeps_the_ids(
     assert {m["article_title"] for m in plan} == {"XX县义务教育阶段学校集团化办学实施方案"}
     assert all(m["start_line"] <= m["end_line"] for m in plan)
     assert any("集团化办学" in m["tokens"].split() for m in plan)  # a user-dictionary word stays whole
+
+
+def test_a_changed_parser_reparses_every_file_but_embeds_only_changed_text(
+    settings: Settings, docs: Path, embeddings: Embeddings
+) -> None:
+    """After an upgrade of the cleaning/chunking code a plain ingest applies it; unchanged chunks are not re-embedded."""
+    write(docs, "plan.txt", PLAN)
+    write(docs, "measures.txt", MEASURES)
+    ingest(settings, embeddings=embeddings)
+    ids = set(stored(settings, embeddings))
+    manifest = read_manifest(settings)
+    assert manifest["parser"] == parser_fingerprint()
+    manifest["parser"] = "an-older-parser"
+    settings.manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    plan_chunk = next(r for r in stored(settings, embeddings).values() if r["metadata"]["source"] == "plan.txt")
+    Index(settings, embeddings).update_metadata([plan_chunk["id"]], [{**plan_chunk["metadata"], "tokens": "stale"}])
+
+    upgraded = ingest(settings, embeddings=embeddings)
+    assert sorted(upgraded.ingested) == ["measures.txt", "plan.txt"] and upgraded.chunks_embedded == 0
+    assert set(stored(settings, embeddings)) == ids
+    assert stored(settings, embeddings)[plan_chunk["id"]]["metadata"]["tokens"] != "stale"  # tokens made anew
+    assert read_manifest(settings)["parser"] == parser_fingerprint()
+    assert sorted(ingest(settings, embeddings=embeddings).skipped) == ["measures.txt", "plan.txt"]
 
 
 def test_modifying_one_file_changes_only_its_chunks(settings: Settings, docs: Path, embeddings: Embeddings) -> None:
