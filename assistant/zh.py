@@ -169,6 +169,43 @@ def ends_sentence(line: str) -> bool:
     return bool(s) and s[-1] in TERMINAL_PUNCT
 
 
+# ---------------------------------------------------------------- ordinals and list items
+
+_ORDINAL_DIGITS = "一二三四五六七八九十"
+_ASKED_ORDINAL = re.compile(r"第([一二三四五六七八九十]|\d{1,2})[个条种项点类所次部]")
+
+
+def asked_ordinal(question: str) -> tuple[int, str] | None:
+    """Which item of a list a question asks about: '第二个教育集团由哪些学校组成' -> (2, '第二个')."""
+    m = _ASKED_ORDINAL.search(question)
+    if not m:
+        return None
+    g = m.group(1)
+    return (int(g) if g.isdigit() else _ORDINAL_DIGITS.index(g) + 1), m.group(0)
+
+
+def _item_marker(n: int) -> str:
+    """A regex for the marker of a list's n-th item: '2.' '2、' '（2）' '第二' '二、' '二是' '（二）' '其二'."""
+    arabic = rf"(?<![\d.]){n}[、.．)）](?!\d)|[（(]{n}[)）]"
+    if n > len(_ORDINAL_DIGITS):
+        return arabic
+    cn = _ORDINAL_DIGITS[n - 1]
+    return rf"{arabic}|第{cn}|(?<![{_ORDINAL_DIGITS}]){cn}[、是]|[（(]{cn}[)）]|其{cn}"
+
+
+def has_nth_item(text: str, n: int) -> bool:
+    """True when text lists an n-th item (see _item_marker); '二中' is no item marker."""
+    return bool(re.search(_item_marker(n), text))
+
+
+def nth_item(text: str, n: int) -> str | None:
+    """The n-th item of a list in text ('一是…；二是…', '（一）…', '1.…'), without its marker."""
+    if n < 1:
+        return None
+    m = re.search(rf"(?:{_item_marker(n)})(.+?)(?=[；;。]|{_item_marker(n + 1)}|$)", normalize(text))
+    return m.group(1).strip("，, ") if m else None
+
+
 # ---------------------------------------------------------------- outline markers
 
 _NUM_CN = "一二三四五六七八九十百零〇两"

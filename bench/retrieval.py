@@ -121,7 +121,7 @@ def synthetic(settings: Settings, base: Retriever, factor: int, seed: int = 7) -
 
 def latency(retriever: Retriever, items: list[dict], rounds: int = 2) -> tuple[float, float]:
     """Warm (model loaded, indexes built) but every query embedded anew: the query-vector cache is cleared."""
-    clear = getattr(getattr(retriever.embeddings, "_query", None), "cache_clear", lambda: None)
+    clear = getattr(retriever.embeddings, "clear_query_cache", lambda: None)
     for q in items[:5]:
         retriever.search(q["question"])
     times = []

@@ -7,12 +7,9 @@ short), carry over the subject of the previous user question, i.e. its first nou
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-
-import jieba.posseg
 
 from assistant import zh
-from assistant.ingest.tokenizer import _tokenizer
+from assistant.ingest.tokenizer import pos_tagger
 
 _PRONOUN = re.compile(r"它们|它|其|该|这个|这些|这项|这种|这所|这一|上述|那里|那儿|这里|此项|他们")
 # '那两个自主创新' / '这三项措施': a demonstrative with a count points back too, and the count is kept
@@ -23,17 +20,9 @@ _DOCUMENT = re.compile(rf"[{zh.CJK}A-Za-z0-9]{{2,50}}?(?:指导意见|实施意�
 _NOT_IN_TITLE = re.compile(r"什么|哪|多少|怎|如何|是|有|吗|谁")
 _COUNT_WORDS = frozenset("一共 总共 共 多少 几 各".split())
 _AMONG = re.compile(r"^(?:那么|那)?其中[，,]?")
-_ORDINAL_ASKED = re.compile(r"第([一二三四五六七八九十]|\d)[个条种项点类]")
-_CN = "一二三四五六七八九十"
 _BARE_NE = re.compile(r"^(?:那|那么|那在)?(.{1,20}?)呢[？?]?$")
 _ENTITY = re.compile(r"[省市县区镇乡村]$|学校|中学|小学|学区|集团|共同体|教共体|大学|教育局|政府")
 _NOUNISH = ("n", "nz", "ns", "nt", "nr", "vn", "eng", "m", "x", "j", "l")
-
-
-@lru_cache(maxsize=1)
-def pos_tagger() -> jieba.posseg.POSTokenizer:
-    """jieba's part-of-speech tagger over the project's tokenizer (user dictionary included), built once."""
-    return jieba.posseg.POSTokenizer(_tokenizer())
 
 
 def noun_phrases(text: str) -> list[str]:
@@ -51,20 +40,6 @@ def noun_phrases(text: str) -> list[str]:
     if len(current) >= 2:
         phrases.append(current)
     return phrases
-
-
-def nth_item(text: str, n: int) -> str | None:
-    """The n-th item of a list written as 一是…；二是… / （一）… / 1.… in text, without its marker."""
-    if not 1 <= n <= len(_CN):
-        return None
-    cn, nxt = _CN[n - 1], _CN[n] if n < len(_CN) else "$"
-    markers = rf"(?:{cn}是|[（(]{cn}[)）]|{n}[.、．](?!\d)|第{cn}[，,、是])"
-    m = re.search(rf"{markers}(.+?)(?=[；;。]|{nxt}是|[（(]{nxt}[)）]|{n + 1}[.、．](?!\d)|$)", zh.normalize(text))
-    return m.group(1).strip("，, ") if m else None
-
-
-def _number(token: str) -> int:
-    return int(token) if token.isdigit() else _CN.index(token) + 1
 
 
 def document_subject(text: str) -> str | None:
@@ -106,8 +81,8 @@ def condense(question: str, history: list[dict[str, str]]) -> str:
     among = _AMONG.match(q)
     if among:  # '其中第三种…' after '…有哪些做法？': the whole earlier question, plus the item the answer listed third
         replies = [m["content"] for m in history if m.get("role") == "assistant" and m.get("content")]
-        ordinal = _ORDINAL_ASKED.search(q)
-        item = nth_item(replies[-1], _number(ordinal.group(1))) if replies and ordinal else None
+        ordinal = zh.asked_ordinal(q)
+        item = zh.nth_item(replies[-1], ordinal[0]) if replies and ordinal else None
         base = zh.normalize(last).rstrip("？?。")
         return f"{base}，{q[among.end():]}" + (f"（{item}）" if item else "")
     subjects = noun_phrases(last)

@@ -6,8 +6,7 @@ import re
 from dataclasses import dataclass
 
 from assistant import zh
-from assistant.answer.condense import pos_tagger
-from assistant.ingest.tokenizer import tokenize, words
+from assistant.ingest.tokenizer import pos_tagger, tokenize, words
 
 # words that say what is asked, not what it is about
 QUESTION_WORDS = frozenset(
@@ -38,8 +37,6 @@ _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)"
 # '每天多少元': a per-unit qualifier just before the asked amount; '每年资助近1200万人' answers it, '四万元' does not
 _PER = re.compile(r"每(天|日|次|人|年|月|周|学期|生)(?=[^，。？；！]{0,10}?(?:多少|几))")
 # '第二个教育集团': an ordinal item the passage must actually list (its marker 2. / （二） / 二是 / 第二)
-_ORDINAL = re.compile(r"第([一二三四五六七八九十]|\d{1,2})[个条种项点类所次部]")
-_CN_DIGITS = "一二三四五六七八九十"
 _NAMED = re.compile(r"[“\"「《]([^”\"」》]{2,30})[”\"」》]")
 # '多少名在校学生' / '哪几所成员学校': the thing counted or listed (not after 由/把/将/和: '由哪两所学校组成')
 _COUNTED = re.compile(rf"(?<![由把将和])(?:多少|哪几|哪|几)[一两二三四五六七八九十]?[个所名人门项位家条种](?=[{zh.CJK}])")
@@ -90,10 +87,10 @@ class QuestionTerms:
 
 
 def question_terms(question: str) -> QuestionTerms:
-    ordinal = _ORDINAL.search(question)
+    ordinal = zh.asked_ordinal(question)
     tokens = [t for t in tokenize(question) if t not in QUESTION_WORDS and len(t) > 1 or t.isdigit()]
     if ordinal:  # the ordinal is checked on its own (has_nth_item), it is no content word to match
-        tokens = [t for t in tokens if t not in ordinal.group(0)]
+        tokens = [t for t in tokens if t not in ordinal[1]]
     seen: dict[str, None] = {}
     for t in tokens:
         seen.setdefault(t, None)
@@ -119,10 +116,7 @@ def question_terms(question: str) -> QuestionTerms:
         pattern = rf"{_NUM}\s*(?:多)?(?:万|亿)?(?:多)?元"
     per = tuple(rf"每{u}|{u}均|[/／]{u}" for u in (
         "[天日]" if m.group(1) in "天日" else m.group(1) for m in _PER.finditer(question)))
-    n = 0
-    if ordinal:
-        g = ordinal.group(1)
-        n = int(g) if g.isdigit() else _CN_DIGITS.index(g) + 1
+    n = ordinal[0] if ordinal else 0
     given = tuple(re.findall(r"\d+(?:\.\d+)?", zh.normalize(question)))
     named = tuple(m.group(1) for m in _NAMED.finditer(zh.normalize(question)))
     return QuestionTerms(tuple(seen), asks, pattern, _action_pattern(question), per, n, _counted(question), given,
@@ -141,15 +135,6 @@ def _counted(question: str) -> tuple[str, ...]:
         if any(w not in GENERIC for w in content):  # '哪所学校': any school name answers it
             return content
     return ()
-
-
-def has_nth_item(text: str, n: int) -> bool:
-    """True when text lists an n-th item: '2.' '2、' '（2）' '第二' '二、' '二是' '（二）' '其二'."""
-    arabic = rf"(?<![\d.]){n}[、.．)）](?!\d)|[（(]{n}[)）]"
-    if n > len(_CN_DIGITS):
-        return bool(re.search(arabic, text))
-    cn = _CN_DIGITS[n - 1]
-    return bool(re.search(rf"{arabic}|第{cn}|(?<![{_CN_DIGITS}]){cn}[、是]|[（(]{cn}[)）]|其{cn}", text))
 
 
 def counted_noun(rest: str) -> str:

@@ -29,7 +29,7 @@ from assistant.ingest.load import SUPPORTED_SUFFIXES, RawDoc, load
 from assistant.ingest.store_files import IngestLock, read_json, write_json_atomic
 from assistant.ingest.structure import Article, structure
 from assistant.ingest.tokenizer import tokenize
-from assistant.ingest.tombstones import is_tombstoned
+from assistant.ingest.tombstones import is_tombstoned, read_tombstones
 
 MANIFEST_VERSION = 1
 NEAR_DUPLICATE = 0.8  # share of a new chunk's sentences (by characters) already stored elsewhere
@@ -205,6 +205,7 @@ def ingest(
             return all(loc["id"] in stored for loc in entry["chunks"])
 
         parsed: dict[str, _Parsed] = {}
+        tombstones = read_tombstones(settings)
         keys = source_keys(discover_with_roots(paths if paths is not None else [settings.corpus_dir]))
         for path, name in keys.items():
             _rekey(files, name, str(path.resolve()), set(keys.values()), settings)
@@ -220,7 +221,7 @@ def ingest(
                 continue
             try:
                 raw = load(path, settings.max_file_bytes)
-                if is_tombstoned(settings, path, raw.sha256):
+                if is_tombstoned(tombstones, path, raw.sha256):
                     continue  # deleted in the 知识库 tab: left out until it changes or is uploaded again
                 if entry and intact(entry) and not reparse and entry["sha256"] == raw.sha256:
                     entry["mtime"] = raw.mtime
@@ -275,8 +276,9 @@ def ingest(
                     else:
                         texts[cid], tokens[cid] = c.text, " ".join(c.tokens)
                         near.add(cid, c.text)
-                elif reparse:  # same text, but the tokenizer or its word lists may have changed
-                    tokens[cid] = " ".join(c.tokens)
+                else:
+                    if reparse:  # same text, but the tokenizer or its word lists may have changed
+                        tokens[cid] = " ".join(c.tokens)
                 loc = _location(c)
                 loc["id"] = cid
                 locations.append(loc)

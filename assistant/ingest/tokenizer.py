@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jieba
+import jieba.posseg
 
 from assistant import zh
 
@@ -35,6 +36,12 @@ def _tokenizer() -> jieba.Tokenizer:
         tk.tmp_dir = tempfile.gettempdir()
     tk.load_userdict(str(USERDICT))
     return tk
+
+
+@lru_cache(maxsize=1)
+def pos_tagger() -> jieba.posseg.POSTokenizer:
+    """jieba's part-of-speech tagger over the project's tokenizer (user dictionary included), built once."""
+    return jieba.posseg.POSTokenizer(_tokenizer())
 
 
 @lru_cache(maxsize=1)

@@ -45,7 +45,8 @@ def tombstone(path: str | Path, sha256: str) -> dict[str, Any]:
     }
 
 
-def is_tombstoned(settings: Settings, path: Path, sha256: str) -> bool:
-    """True for a deleted file still at the same path with the same content (so ingest must leave it out)."""
-    entry = read_tombstones(settings).get(path.name)
+def is_tombstoned(tombstones: dict[str, dict[str, Any]], path: Path, sha256: str) -> bool:
+    """True for a deleted file still at the same path with the same content (so ingest must leave it out);
+    `tombstones` is read_tombstones(), read once per run."""
+    entry = tombstones.get(path.name)
     return entry is not None and entry.get("sha256") == sha256 and entry.get("path") == str(path.resolve())
