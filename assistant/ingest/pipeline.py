@@ -277,6 +277,8 @@ def ingest(
                         texts[cid], tokens[cid] = c.text, " ".join(c.tokens)
                         near.add(cid, c.text)
                 else:
+                    if cid not in near.sentences:  # a stored chunk this file still holds: later files may repeat it
+                        near.add(cid, texts[cid])
                     if reparse:  # same text, but the tokenizer or its word lists may have changed
                         tokens[cid] = " ".join(c.tokens)
                 loc = _location(c)

@@ -372,6 +372,24 @@ def test_duplicate_content_is_stored_once_with_every_source(
     assert set(stored(settings, embeddings)) == speech
 
 
+def test_a_reparse_keeps_near_duplicates_merged(settings: Settings, docs: Path, embeddings: Embeddings) -> None:
+    """Re-parsing every file (after an upgrade) ends with the index a fresh ingest builds: a stored chunk that a
+    re-parsed file still holds must still absorb another file's near-copy of it."""
+    write(docs, "002.txt", seed_lines("002", 134, 206))  # 如何促进义务教育均衡发展 twice, wrapped differently
+    ingest(settings, embeddings=embeddings)
+    ids = set(stored(settings, embeddings))
+    held = [loc["id"] for loc in read_manifest(settings)["files"]["002.txt"]["chunks"]]
+    assert len(set(held)) < len(held)  # the second copy's chunks are the first copy's
+    manifest = read_manifest(settings)
+    manifest["parser"] = "an-older-parser"
+    settings.manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+
+    again = ingest(settings, embeddings=embeddings)
+    assert again.chunks_embedded == 0
+    assert set(stored(settings, embeddings)) == ids
+    assert [loc["id"] for loc in read_manifest(settings)["files"]["002.txt"]["chunks"]] == held
+
+
 def test_an_article_glued_between_others_is_stored_once(settings: Settings, docs: Path, embeddings: Embeddings) -> None:
     # 000:101-115 and 004:205-219 are one article, each followed by an article whose title is glued to 一、引言
     write(docs, "000.txt", seed_lines("000", 99, 119))
