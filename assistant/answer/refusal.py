@@ -72,9 +72,7 @@ def assess(
     named_missing = any(zh.compact(name).lower() not in corpus_text for name in terms.named)
     if not hits or not specific:
         return Support(0.0 if not hits else 1.0, 0.0, False, dense_top, named_missing=named_missing)
-    # a term the corpus never uses is rarer than any it does: weigh it as the rarest known term
-    rarest = max(idf.values(), default=1.0)
-    weights = {t: idf.get(t, rarest) if t in corpus_text else rarest for t in specific}
+    weights = _term_weights(specific, idf, corpus_text)
     coverage = max(weighted_coverage(h.text, specific, weights) for h in hits[:top])
     total = sum(weights.values())
     unknown = sum(w for t, w in weights.items() if t not in corpus_text) / total if total else 0.0
@@ -85,12 +83,18 @@ def assess(
     counted = 1.0
     if terms.counted:
         said = [e.text for e in chosen]
-        cw = {t: idf.get(t, rarest) if t in corpus_text else rarest for t in terms.counted}
+        cw = _term_weights(terms.counted, idf, corpus_text)
         counted = weighted_coverage("".join(said), terms.counted, cw) if said else 0.0
     ordinal_missing = terms.ordinal > 1 and not any(
         has_nth_item(hits[i].text, terms.ordinal) for i in {e.hit for e in chosen})
     return Support(round(coverage, 3), round(unknown, 3), number_missing, round(dense_top, 4), round(best, 3),
                    round(counted, 3), ordinal_missing, named_missing)
+
+
+def _term_weights(terms: tuple[str, ...], idf: dict[str, float], corpus_text: str) -> dict[str, float]:
+    """idf of each term; a term the corpus never uses is rarer than any it does: it weighs as the rarest known."""
+    rarest = max(idf.values(), default=1.0)
+    return {t: idf.get(t, rarest) if t in corpus_text else rarest for t in terms}
 
 
 def corpus_blob(texts: list[str]) -> str:
