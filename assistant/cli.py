@@ -95,6 +95,7 @@ def ingest(
             ("articles", summary.articles),
             ("chunks in index", summary.chunks),
             ("chunks embedded", summary.chunks_embedded),
+            ("sentences embedded", summary.sentences_embedded),
             ("chunks removed", summary.chunks_removed),
             ("duplicates merged", summary.duplicates_merged),
             ("seconds", summary.seconds),

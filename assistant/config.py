@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     keyword_weight: float = Field(1.0, description="weight of the BM25 list in fusion")
     dense_weight: float = Field(1.0, description="weight of the dense list in fusion")
     dense_floor: float = Field(0.75, description="cosine treated as 'no match' when fusing scores")
+    sentence_vectors: bool = Field(
+        True, description="also embed every sentence of a chunk (ingest); dense search then mixes in the best one"
+    )
+    sentence_weight: float = Field(0.3, description="share of the best sentence's cosine in a chunk's dense score")
+    decompose: bool = Field(
+        True, description="search each side of a comparison question ('A和B分别…') too, so both passages are found"
+    )
     reranker: str | None = Field(None, description="local sentence-transformers CrossEncoder path (off when unset)")
 
     # answering

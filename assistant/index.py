@@ -1,4 +1,8 @@
-"""The Chroma store behind langchain-chroma: explicit ids, the model recorded, metadata-only updates, fingerprints."""
+"""The Chroma store behind langchain-chroma: explicit ids, the model recorded, metadata-only updates, fingerprints.
+
+Beside the chunk collection a second one holds a vector per sentence of each chunk (`<collection>_sentences`):
+a short paraphrase question matches one sentence better than the 300–500 characters around it.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +18,13 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
+from assistant import zh
 from assistant.config import Settings
 from assistant.embeddings import embedding_name
 from assistant.errors import IndexMissing, ModelMismatch
 
 BATCH = 1000  # well under Chroma's max batch size
+MIN_SENTENCE_CJK = 8  # shorter sentences (headings, '一是…' stubs) say too little to be matched on their own
 _CLIENTS: dict[str, Any] = {}
 
 
@@ -71,6 +77,13 @@ class Index:
             },
         )
         self.collection = self.store._collection  # metadata-only updates have no langchain-chroma verb
+        self.sentence_store = Chroma(
+            collection_name=f"{settings.collection}_sentences",
+            embedding_function=embeddings,
+            client=client,
+            collection_metadata={"embedding_model": model, "hnsw:space": "cosine"},
+        )
+        self.sentences = self.sentence_store._collection
 
     @staticmethod
     def exists(settings: Settings) -> bool:
@@ -96,6 +109,43 @@ class Index:
             self.store.add_texts(texts[i : i + batch], metadatas=metadatas[i : i + batch], ids=ids[i : i + batch])
             if progress:
                 progress(len(ids[i : i + batch]))
+
+    def add_sentences(
+        self, chunk_texts: dict[str, str], progress: Callable[[int], None] | None = None, batch: int = 16
+    ) -> int:
+        """Embed and add the sentences of the given chunks (a few chunks per call, so progress moves); returns
+        how many sentences were added."""
+        ids = list(chunk_texts)
+        added = 0
+        for i in range(0, len(ids), batch):
+            texts, metas, sids = [], [], []
+            for cid in ids[i : i + batch]:
+                for n, sentence in enumerate(chunk_sentences(chunk_texts[cid])):
+                    texts.append(sentence)
+                    metas.append({"chunk_id": cid})
+                    sids.append(f"{cid}:{n}")
+            if texts:
+                self.sentence_store.add_texts(texts, metadatas=metas, ids=sids)
+                added += len(texts)
+            if progress:
+                progress(len(ids[i : i + batch]))
+        return added
+
+    def sentence_chunk_ids(self) -> set[str]:
+        """Chunks that have sentence vectors."""
+        found: set[str] = set()
+        offset = 0
+        while True:
+            got = self.sentences.get(include=["metadatas"], limit=BATCH * 10, offset=offset)
+            found.update(str(m["chunk_id"]) for m in got["metadatas"] or [] if m)
+            if len(got["ids"]) < BATCH * 10:
+                return found
+            offset += BATCH * 10
+
+    def delete_sentences(self, chunk_ids: Iterable[str]) -> None:
+        ids = list(chunk_ids)
+        for i in range(0, len(ids), 100):
+            self.sentences.delete(where={"chunk_id": {"$in": list(ids[i : i + 100])}})  # type: ignore[dict-item]
 
     def update_metadata(self, ids: list[str], metadatas: list[dict[str, Any]]) -> None:
         for i in range(0, len(ids), BATCH):
@@ -150,6 +200,23 @@ class Index:
             return []
         pairs = self.store.similarity_search_by_vector_with_relevance_scores(query_vector, k=min(k, n))
         return [(str(doc.id), 1.0 - float(distance)) for doc, distance in pairs]  # cosine distance -> similarity
+
+
+    def search_sentences(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
+        """Dense search over sentences: (chunk id of the sentence, cosine similarity) best first."""
+        n = int(self.sentences.count())
+        if n == 0:
+            return []
+        got = self.sentences.query(
+            query_embeddings=[list(query_vector)], n_results=min(k, n), include=["metadatas", "distances"]  # type: ignore[arg-type]
+        )
+        metas, distances = (got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0]
+        return [(str(m["chunk_id"]), 1.0 - float(d)) for m, d in zip(metas, distances, strict=True) if m]
+
+
+def chunk_sentences(text: str) -> list[str]:
+    """The sentences of a chunk that get their own vector (those with at least MIN_SENTENCE_CJK Chinese characters)."""
+    return [s for s in zh.split_sentences(text) if zh.cjk_count(s) >= MIN_SENTENCE_CJK]
 
 
 def sources_of(metadata: dict[str, Any]) -> list[str]:

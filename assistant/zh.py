@@ -206,6 +206,47 @@ def nth_item(text: str, n: int) -> str | None:
     return m.group(1).strip("，, ") if m else None
 
 
+# ---------------------------------------------------------------- comparison questions
+
+_ASKS_EACH = re.compile(r"分别|各(?=[是有采用自])|不同|区别|相比|对比|异同|差异")
+_CLAUSE_MARK = re.compile(r"[，,。？?！!；;]")
+_SECOND_ITEM_END = re.compile(r"分别|各(?=[是有采用自])|在|有什么不同|有何不同|相比|对比|的区别|的异同|的差异")
+
+
+def comparison_parts(question: str, conjunctions: list[tuple[int, int]]) -> list[str]:
+    """'A和B分别…' -> ['A…', 'B…']: one question per compared item, each with the shared rest of the question.
+
+    `conjunctions` are the (start, end) offsets of coordinating 和/与/及 words (the tokenizer's POS tags tell
+    和 from 和谐). Only questions that ask about each item (分别, 各是, 有什么不同, 相比 …) are split. The first
+    item runs from its clause start, the second up to 分别/各/在/有什么不同 or the clause end; a '的' tail or head
+    that only one item spells out is shared ('临安市和宁波市的规模' -> '临安市的规模', '宁波市的规模').
+    """
+    if not _ASKS_EACH.search(question):
+        return []
+    start = 0
+    clauses = []
+    for m in _CLAUSE_MARK.finditer(question):
+        clauses.append((start, m.start()))
+        start = m.end()
+    clauses.append((start, len(question)))
+    for a, b in clauses:
+        for c_start, c_end in conjunctions:
+            if not a < c_start < b:
+                continue
+            stop = _SECOND_ITEM_END.search(question, c_end, b)
+            end = stop.start() if stop else b
+            if end <= c_end:
+                continue
+            first, second = question[a:c_start], question[c_end:end]
+            if "的" in second and "的" not in first:
+                first += second[second.index("的"):]
+            elif "的" in first and "的" not in second:
+                second = first[: first.rindex("的") + 1] + second
+            head, tail = question[:a], question[end:]
+            return [head + first + tail, head + second + tail]
+    return []
+
+
 # ---------------------------------------------------------------- outline markers
 
 _NUM_CN = "一二三四五六七八九十百零〇两"

@@ -137,6 +137,22 @@ def select(question: str, ranked: list[Evidence], max_sentences: int = 4) -> lis
     return sorted(chosen, key=lambda e: (e.hit, e.start))
 
 
+def merge_selections(selections: list[list[Evidence]], max_sentences: int) -> list[Evidence]:
+    """One answer from several selections (one per compared item): each one's best first, then the rest, without
+    a sentence twice or a near-duplicate, in text order."""
+    chosen: list[Evidence] = []
+    depth = max((len(s) for s in selections), default=0)
+    for i in range(depth):
+        for picked in selections:
+            if i >= len(picked) or len(chosen) >= max_sentences:
+                continue
+            ev = picked[i]
+            if any((ev.hit, ev.start) == (c.hit, c.start) or near_duplicate(ev.text, c.text) for c in chosen):
+                continue
+            chosen.append(ev)
+    return sorted(chosen, key=lambda e: (e.hit, e.start))
+
+
 def escape_markers(text: str) -> str:
     """A document's own footnote marks ('600元[4]') as 〔4〕, so no [n] in an answer is anything but a citation."""
     return _FOOTNOTE.sub(r"〔\1〕", text)

@@ -85,8 +85,10 @@ def assess(
         said = [e.text for e in chosen]
         cw = _term_weights(terms.counted, idf, corpus_text)
         counted = weighted_coverage("".join(said), terms.counted, cw) if said else 0.0
-    ordinal_missing = terms.ordinal > 1 and not any(
-        has_nth_item(hits[i].text, terms.ordinal) for i in {e.hit for e in chosen})
+    # the passage of the best sentence is the one the answer is about: another chosen passage that happens to
+    # number its own points ('三、基本原则1.… 2.…') does not list the asked item
+    lead = max(chosen, key=lambda e: e.score, default=None)
+    ordinal_missing = terms.ordinal > 1 and not (lead and has_nth_item(hits[lead.hit].text, terms.ordinal))
     return Support(round(coverage, 3), round(unknown, 3), number_missing, round(dense_top, 4), round(best, 3),
                    round(counted, 3), ordinal_missing, named_missing)
 

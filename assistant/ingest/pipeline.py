@@ -47,6 +47,7 @@ class IngestSummary:
     chunks: int = 0  # chunks in the index after the run
     chunks_embedded: int = 0
     chunks_removed: int = 0
+    sentences_embedded: int = 0
     duplicates_merged: int = 0
     seconds: float = 0.0
 
@@ -311,21 +312,27 @@ def ingest(
             hs = holders[cid]
             return _chunk_metadata(hs[0], sorted({n for n, _ in hs}), [{"source": n, **loc} for n, loc in hs], tokens[cid])
 
-        done = 0
+        # sentence vectors are reconciled by set difference, not by new_ids: a run killed between the chunk and
+        # the sentence writes (or an index built before they existed) gets the missing ones now
+        have_sentences = index.sentence_chunk_ids()
+        need_sentences = sorted(wanted - have_sentences) if settings.sentence_vectors else []
+        done, total = 0, len(new_ids) + len(need_sentences)
         if progress:
-            progress(0, len(new_ids))
+            progress(0, total)
 
         def step(n: int) -> None:
             nonlocal done
             done += n
             if progress:
-                progress(done, len(new_ids))
+                progress(done, total)
 
         index.add(new_ids, [texts[c] for c in new_ids], [meta_for(c) for c in new_ids], progress=step)
+        summary.sentences_embedded = index.add_sentences({c: texts[c] for c in need_sentences}, progress=step)
         relabel = sorted((touched & existing) & wanted)
         index.update_metadata(relabel, [meta_for(c) for c in relabel])
         orphans = existing - wanted
         index.delete(orphans)
+        index.delete_sentences(sorted(have_sentences - wanted))
 
         for name, item in parsed.items():
             write_json_atomic(doc_path(settings, name), {

@@ -44,6 +44,19 @@ def pos_tagger() -> jieba.posseg.POSTokenizer:
     return jieba.posseg.POSTokenizer(_tokenizer())
 
 
+_CONJUNCTIONS = frozenset({"和", "与", "及", "以及", "跟", "同"})
+
+
+def conjunction_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each coordinating conjunction (和, 与, 及 … tagged 'c'; not the 和 of 和谐) in text."""
+    spans, pos = [], 0
+    for word, flag in pos_tagger().lcut(text):
+        if word in _CONJUNCTIONS and flag == "c":
+            spans.append((pos, pos + len(word)))
+        pos += len(word)
+    return spans
+
+
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     return frozenset(w.strip() for w in STOPWORDS.read_text(encoding="utf-8").splitlines() if w.strip())

@@ -44,3 +44,26 @@ def score_fusion(
             scores[cid] = scores.get(cid, 0.0) + dense_weight * (max(0.0, value - dense_floor) / span) ** power
             order.setdefault(cid, len(order))
     return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
+
+
+def mix_sentences(
+    chunks: Sequence[tuple[str, float]], sentences: Sequence[tuple[str, float]], weight: float
+) -> list[tuple[str, float]]:
+    """A chunk's dense score: (1 - weight) x its own cosine + weight x its best sentence's cosine.
+
+    `sentences` are (chunk id, cosine) of the best sentences, best first. A chunk missing from one list gets that
+    list's lowest score (it ranked below all of them). One sentence that says what the question asks lifts its
+    chunk above chunks that are merely on the topic (eval/, 105 questions: dense MRR@10 0.650 -> 0.699,
+    hybrid 0.836 -> 0.854 at weight 0.3; weight 1.0, sentences alone, loses: 0.822).
+    """
+    if not sentences or weight <= 0:
+        return list(chunks)
+    own = dict(chunks)
+    best: dict[str, float] = {}
+    for cid, value in sentences:
+        best.setdefault(cid, value)
+    own_floor = min(own.values()) if own else min(best.values())
+    sentence_floor = min(best.values())
+    order = list(own) + [cid for cid in best if cid not in own]
+    mixed = {cid: (1 - weight) * own.get(cid, own_floor) + weight * best.get(cid, sentence_floor) for cid in order}
+    return sorted(mixed.items(), key=lambda kv: -kv[1])

@@ -188,3 +188,13 @@ def test_a_named_policy_the_corpus_never_mentions_is_refused(seed_assistant):
     assert answer.refused and answer.answer == REFUSAL_TEXT and answer.related
     named = seed_assistant.ask("广东省“千校扶千校”活动的目的是什么？")  # a quoted name the corpus has
     assert not named.refused
+
+
+def test_a_comparison_question_cites_a_passage_for_each_item(seed_assistant):
+    # eval q085: 诸城市 swaps leaders between town and village schools; 金溪 实验小学 guides its partner's cadres
+    answer = seed_assistant.ask("城乡学校之间的干部交流，诸城市和金溪县实验小学各是怎么做的？")
+    assert not answer.refused
+    assert_well_cited(answer)
+    cited = [c.text for c in answer.citations]  # the passages a principal opens (what eval's citation_hit checks)
+    assert any("城里学校的校级领导与乡镇学校同级领导对调" in t for t in cited)
+    assert any("校际干部交流指导" in t for t in cited)

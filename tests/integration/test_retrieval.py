@@ -97,6 +97,65 @@ def test_dense_finds_a_paraphrase_with_no_shared_word(small: Retriever) -> None:
     assert hits[0].score > hits[1].score
 
 
+def test_every_chunk_sentence_has_its_own_vector_and_dense_search_uses_them(small: Retriever) -> None:
+    from assistant.index import chunk_sentences
+
+    expected = {cid for cid, r in small.records.items() if chunk_sentences(r["text"])}
+    assert small.index.sentence_chunk_ids() == expected and expected
+    sentence = "统筹安排校车早晚接送，确保学生安全。"
+    best = small.index.search_sentences(small.embeddings.embed_query(sentence), 3)
+    assert "统筹安排校车早晚接送" in small.records[best[0][0]]["text"]
+    # hits report their chunk's own cosine (the refusal thresholds' scale), ranked by the sentence-mixed score
+    hit = small.search(sentence, k=1, mode="dense")[0]
+    assert hit.chunk_id == best[0][0] and 0.0 < hit.dense_score < best[0][1]
+
+
+def test_sentence_vectors_follow_the_chunks_and_a_missing_set_is_filled_in(tmp_path: Path, embeddings) -> None:
+    docs = write_docs(tmp_path / "docs", ["留守儿童.txt", "学区制.txt"])
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=docs)
+    first = ingest(settings, embeddings=embeddings)
+    index = Index(settings, embeddings)
+    assert first.sentences_embedded > 0 and index.sentence_chunk_ids() <= index.ids()
+    gone = {r["id"] for r in index.get() if r["metadata"]["source"] == "留守儿童.txt"}
+
+    (docs / "留守儿童.txt").unlink()
+    ingest(settings, embeddings=embeddings, prune=True)
+    assert not gone & index.sentence_chunk_ids()  # no sentence outlives its chunk
+    vector = embeddings.embed_query("全县有留守儿童35507人")
+    assert not gone & {cid for cid, _ in index.search_sentences(vector, 50)}
+
+    # a run killed between the chunk and the sentence writes leaves chunks without sentences: the next run
+    # embeds only the missing sentences
+    index.sentences.delete(ids=index.sentences.get(include=[])["ids"])
+    again = ingest(settings, embeddings=embeddings)
+    assert again.chunks_embedded == 0 and again.sentences_embedded > 0
+    assert index.sentence_chunk_ids() == {r["id"] for r in index.get()}
+
+
+def test_without_sentence_vectors_nothing_is_embedded_per_sentence(tmp_path: Path, embeddings) -> None:
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=write_docs(tmp_path / "docs", ["学区制.txt"]),
+                        sentence_vectors=False)
+    summary = ingest(settings, embeddings=embeddings)
+    assert summary.chunks_embedded > 0 and summary.sentences_embedded == 0
+    assert Retriever(settings, embeddings=embeddings).search("学区制", k=1, mode="dense")
+
+
+def test_a_comparison_question_brings_each_items_best_passage_to_the_top(seed_index, embeddings) -> None:
+    from assistant.ingest.tokenizer import conjunction_spans
+    from assistant.zh import comparison_parts
+
+    question = "城乡学校之间的干部交流，诸城市和金溪县实验小学各是怎么做的？"  # eval q085: two reports, two passages
+    retriever = Retriever(seed_index, embeddings=embeddings)
+    parts = comparison_parts(question, conjunction_spans(question))
+    assert len(parts) == 2
+    tops = [retriever.search(part, k=1)[0].chunk_id for part in parts]
+    assert len(set(tops)) == 2
+    top3 = [h.chunk_id for h in retriever.search(question, k=3)]
+    assert all(t in top3 for t in tops)
+    whole_only = Retriever(seed_index.model_copy(update={"decompose": False}), embeddings=embeddings)
+    assert not all(t in [h.chunk_id for h in whole_only.search(question, k=3)] for t in tops)
+
+
 def test_hybrid_dedupes_by_chunk_id_and_keeps_both_ranks(small: Retriever) -> None:
     hits = small.search("送教下乡让陈坊中小学年轻教师受益", k=len(small), mode="hybrid")
     ids = [h.chunk_id for h in hits]

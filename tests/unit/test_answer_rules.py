@@ -142,3 +142,28 @@ def test_a_sentence_does_not_start_with_the_quote_mark_closed_before_it():
               end_line=2, score=1.0)
     found = [e.text for e in candidates([hit])]
     assert "这是农村留守儿童的真实写照。" in found and not any(t.startswith("”") for t in found)
+
+
+def test_the_ordinal_item_must_be_in_the_passage_the_answer_is_about():
+    # eval q132: the 实施方案 lists only the first 教育集团; another chosen passage numbering its own principles
+    # ('三、基本原则1.… 2.…') does not make a second 教育集团 appear
+    terms = question_terms("XX县集团化办学实施方案中，第二个教育集团由哪些学校组成？")
+    groups = _hit(1, "四、组建模式按“名校+农村校”的模式，组建两个教育集团。 1.XX二中教育集团：由XX二中和XX学校初中部组成。")
+    principles = _hit(2, "三、基本原则1.坚持立足实际，逐步推进。厘清全县城乡学校现状。 2.坚持优质带动，整体提升。先行在全县探索组建两个教育集团。")
+    hits = [groups, principles]
+    chosen = [e for e in candidates(hits) if "教育集团" in e.text]
+    chosen[1].score, chosen[-1].score = 1.0, 0.5  # the answer leads with the first group's members
+    support = assess(terms, hits, chosen, corpus_blob([h.text for h in hits]), {})
+    assert support.ordinal_missing and support.refused
+    chosen[1].score, chosen[-1].score = 0.5, 1.0  # a passage that does list a 2. leads: not missing
+    assert not assess(terms, hits, chosen, corpus_blob([h.text for h in hits]), {}).ordinal_missing
+
+
+def test_merged_selections_lead_with_each_items_best_sentence_once():
+    from assistant.answer.extractive import Evidence, merge_selections
+
+    a1, a2 = Evidence(0, 0, 10, "诸城市城里学校的校级领导与乡镇学校同级领导对调。"), Evidence(0, 20, 30, "诸城市还组织校长交流。")
+    b1 = Evidence(1, 0, 10, "实验小学加强校际干部交流指导。")
+    merged = merge_selections([[a1, a2], [b1, a1]], max_sentences=2)  # a1 twice, room for two: a1 and b1
+    assert merged == [a1, b1]
+    assert merge_selections([[a1, a2], [b1]], max_sentences=4) == [a1, a2, b1]

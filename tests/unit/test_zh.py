@@ -326,3 +326,39 @@ def test_a_title_glued_to_the_first_line(prefix: str, number: int, title: str, r
 @pytest.mark.parametrize(("prefix", "number"), [("000", 12), ("001", 146), ("004", 140), ("000", 114)])
 def test_headed_lines_have_no_glued_title(prefix: str, number: int) -> None:
     assert zh.glued_title(zh.normalize(line(prefix, number))) is None  # 3.教育均衡发展面临的挑战随着… is a heading
+
+
+# ---------------------------------------------------------------- comparison questions
+def _conjunctions(question: str) -> list[tuple[int, int]]:
+    from assistant.ingest.tokenizer import conjunction_spans
+
+    return conjunction_spans(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("临安市和宁波市的城乡学校共同体建设规模分别有多大？",  # the '的' tail is shared by both cities
+         ["临安市的城乡学校共同体建设规模分别有多大？", "宁波市的城乡学校共同体建设规模分别有多大？"]),
+        ("前锋学区的电子白板和电脑分别有多少？",  # ... and the '的' head
+         ["前锋学区的电子白板分别有多少？", "前锋学区的电脑分别有多少？"]),
+        ("城乡学校之间的干部交流，诸城市和金溪县实验小学各是怎么做的？",  # the clause before stays with both
+         ["城乡学校之间的干部交流，诸城市各是怎么做的？", "城乡学校之间的干部交流，金溪县实验小学各是怎么做的？"]),
+        ("前锋学区和实验小学—陈坊中小学共同体在联合教研方面各采用了什么形式？",
+         ["前锋学区在联合教研方面各采用了什么形式？", "实验小学—陈坊中小学共同体在联合教研方面各采用了什么形式？"]),
+    ],
+)
+def test_a_comparison_question_splits_into_one_question_per_item(question: str, parts: list[str]) -> None:
+    assert zh.comparison_parts(question, _conjunctions(question)) == parts
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "爸爸妈妈都出去打工、孩子跟着老人在家，学校和社会该怎么照顾这些孩子？",  # 和, but no 'each' asked
+        "构建均衡优质的和谐教育分别指什么？",  # 分别, but 和谐 is no conjunction
+        "集团化办学有哪些模式？",
+    ],
+)
+def test_other_questions_are_not_split(question: str) -> None:
+    assert zh.comparison_parts(question, _conjunctions(question)) == []
