@@ -194,25 +194,20 @@ class Index:
         return int((self.collection.metadata or {}).get("dimension", 0))
 
     def search(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
-        """Dense search: (chunk id, cosine similarity) best first."""
-        n = self.count()
-        if n == 0:
-            return []
-        pairs = self.store.similarity_search_by_vector_with_relevance_scores(query_vector, k=min(k, n))
+        """Dense search: (chunk id, cosine similarity) best first; fewer when the store holds fewer (no count()
+        first: it costs as much as the query at 15,000 chunks)."""
+        pairs = self.store.similarity_search_by_vector_with_relevance_scores(query_vector, k=k)
         return [(str(doc.id), 1.0 - float(distance)) for doc, distance in pairs]  # cosine distance -> similarity
-
 
     def search_sentences(self, query_vector: list[float], k: int) -> list[tuple[str, float]]:
         """Dense search over sentences: (chunk id of the sentence, cosine similarity) best first."""
-        n = int(self.sentences.count())
-        if n == 0:
-            return []
+        # no count() first (4 ms at 70,000 sentences): Chroma 1.x returns what there is, [] when empty
         got = self.sentences.query(
-            query_embeddings=[list(query_vector)], n_results=min(k, n), include=["metadatas", "distances"]  # type: ignore[arg-type]
+            query_embeddings=[list(query_vector)], n_results=k, include=["distances"]  # type: ignore[arg-type]
         )
-        metas, distances = (got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0]
-        return [(str(m["chunk_id"]), 1.0 - float(d)) for m, d in zip(metas, distances, strict=True) if m]
-
+        # the chunk id is in the sentence id ('<chunk id>:<n>'): no metadata read (a third of the query's time)
+        ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
+        return [(sid.rsplit(":", 1)[0], 1.0 - float(d)) for sid, d in zip(ids, distances, strict=True)]
 
 def chunk_sentences(text: str) -> list[str]:
     """The sentences of a chunk that get their own vector (those with at least MIN_SENTENCE_CJK Chinese characters)."""
