@@ -110,26 +110,17 @@ class Index:
             if progress:
                 progress(len(ids[i : i + batch]))
 
-    def add_sentences(
-        self, chunk_texts: dict[str, str], progress: Callable[[int], None] | None = None, batch: int = 16
-    ) -> int:
-        """Embed and add the sentences of the given chunks (a few chunks per call, so progress moves); returns
-        how many sentences were added."""
-        ids = list(chunk_texts)
-        added = 0
-        for i in range(0, len(ids), batch):
-            texts, metas, sids = [], [], []
-            for cid in ids[i : i + batch]:
-                for n, sentence in enumerate(chunk_sentences(chunk_texts[cid])):
-                    texts.append(sentence)
-                    metas.append({"chunk_id": cid})
-                    sids.append(f"{cid}:{n}")
-            if texts:
-                self.sentence_store.add_texts(texts, metadatas=metas, ids=sids)
-                added += len(texts)
-            if progress:
-                progress(len(ids[i : i + batch]))
-        return added
+    def add_sentences(self, chunk_texts: dict[str, str]) -> int:
+        """Embed and add the sentences of the given chunks (ids '<chunk id>:<n>'); returns how many were added."""
+        texts, metas, ids = [], [], []
+        for cid, text in chunk_texts.items():
+            for n, sentence in enumerate(chunk_sentences(text)):
+                texts.append(sentence)
+                metas.append({"chunk_id": cid})
+                ids.append(f"{cid}:{n}")
+        for i in range(0, len(ids), BATCH):
+            self.sentence_store.add_texts(texts[i : i + BATCH], metadatas=metas[i : i + BATCH], ids=ids[i : i + BATCH])
+        return len(ids)
 
     def sentence_chunk_ids(self) -> set[str]:
         """Chunks that have sentence vectors."""

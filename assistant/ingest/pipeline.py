@@ -23,7 +23,7 @@ from assistant import zh
 from assistant.config import Settings
 from assistant.embeddings import embedding_name, make_embeddings
 from assistant.errors import UnsupportedFile
-from assistant.index import Index
+from assistant.index import Index, chunk_sentences
 from assistant.ingest.chunk import Chunk, chunk_article
 from assistant.ingest.load import SUPPORTED_SUFFIXES, RawDoc, load
 from assistant.ingest.store_files import IngestLock, read_json, write_json_atomic
@@ -32,6 +32,7 @@ from assistant.ingest.tokenizer import tokenize
 from assistant.ingest.tombstones import is_tombstoned, read_tombstones
 
 MANIFEST_VERSION = 1
+EMBED_BATCH = 32  # chunks embedded (with their sentences) between two progress reports
 NEAR_DUPLICATE = 0.8  # share of a new chunk's sentences (by characters) already stored elsewhere
 
 
@@ -315,19 +316,21 @@ def ingest(
         # sentence vectors are reconciled by set difference, not by new_ids: a run killed between the chunk and
         # the sentence writes (or an index built before they existed) gets the missing ones now
         have_sentences = index.sentence_chunk_ids()
-        need_sentences = sorted(wanted - have_sentences) if settings.sentence_vectors else []
-        done, total = 0, len(new_ids) + len(need_sentences)
+        need_sentences = (
+            {c for c in wanted - have_sentences if chunk_sentences(texts[c])} if settings.sentence_vectors else set()
+        )
+        # progress counts chunks whose vectors (its own, its sentences') are made: a chunk is done with both
+        todo = sorted(set(new_ids) | need_sentences)
+        fresh = set(new_ids)
         if progress:
-            progress(0, total)
-
-        def step(n: int) -> None:
-            nonlocal done
-            done += n
+            progress(0, len(todo))
+        for i in range(0, len(todo), EMBED_BATCH):
+            batch = todo[i : i + EMBED_BATCH]
+            added = [c for c in batch if c in fresh]
+            index.add(added, [texts[c] for c in added], [meta_for(c) for c in added])
+            summary.sentences_embedded += index.add_sentences({c: texts[c] for c in batch if c in need_sentences})
             if progress:
-                progress(done, total)
-
-        index.add(new_ids, [texts[c] for c in new_ids], [meta_for(c) for c in new_ids], progress=step)
-        summary.sentences_embedded = index.add_sentences({c: texts[c] for c in need_sentences}, progress=step)
+                progress(min(i + EMBED_BATCH, len(todo)), len(todo))
         relabel = sorted((touched & existing) & wanted)
         index.update_metadata(relabel, [meta_for(c) for c in relabel])
         orphans = existing - wanted

@@ -629,3 +629,17 @@ def test_cli_stats_without_an_index_says_how_to_build_one(tmp_path: Path) -> Non
     assert "policy-assistant ingest" in message and str(data) in message
     with pytest.raises(IndexMissing):
         Index(Settings(data_dir=data), OtherModel())
+
+
+def test_progress_counts_the_chunks_whose_vectors_are_made(settings: Settings, docs: Path, embeddings: Embeddings) -> None:
+    """The UI shows done/total: a chunk is done once its own vector and its sentences' are stored."""
+    write(docs, "plan.txt", PLAN)
+    calls: list[tuple[int, int]] = []
+    first = ingest(settings, embeddings=embeddings, progress=lambda done, total: calls.append((done, total)))
+    n = first.chunks_embedded
+    assert n > 0 and first.sentences_embedded > n  # several sentences a chunk
+    assert calls[0] == (0, n) and calls[-1] == (n, n)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    again: list[tuple[int, int]] = []
+    second = ingest(settings, embeddings=embeddings, progress=lambda done, total: again.append((done, total)))
+    assert second.chunks_embedded == second.sentences_embedded == 0 and again == [(0, 0)]
