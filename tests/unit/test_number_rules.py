@@ -39,3 +39,10 @@ def test_quoted_names_are_what_the_question_names():
     assert question_terms("“双减”政策对校外学科类培训机构有哪些具体限制？").named == ("双减",)
     assert question_terms("《如何促进义务教育均衡发展》的附件中是怎样解释“义务教育”的？").named == ("如何促进义务教育均衡发展", "义务教育")
     assert question_terms("集团化办学有哪些模式？").named == ()
+
+
+def test_how_big_asks_for_a_number_but_to_what_extent_does_not():
+    assert question_terms("宁波市的城乡学校共同体建设规模有多大？").asks_number
+    assert question_terms("陕西吴起县统一建校标准的投入有多大？").asks_number
+    assert not question_terms("集团化办学对薄弱学校有多大的帮助？").asks_number
+    assert not question_terms("教共体在多大程度上缩小了城乡差距？").asks_number
