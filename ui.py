@@ -609,6 +609,8 @@ class PolicyUI:
             f"**重新索引完成：** 新入库或更新 {len(summary.ingested)} 个文件，未变化 {len(summary.skipped)} 个，"
             f"移除 {len(summary.pruned)} 个；索引共 {summary.chunks} 个片段（用时 {summary.seconds:.1f} 秒）。"
         ]
+        if summary.left_out:
+            lines.append(f"已删除的文件未重新入库（重新上传即可恢复）：{md('、'.join(summary.left_out))}")
         if summary.rejected:
             lines.append("**未能入库：**")
             lines += [f"- {md(n)}：{md(reason_zh(r))}" for n, r in summary.rejected.items()]

@@ -92,6 +92,7 @@ def ingest(
             ("files skipped (unchanged)", len(summary.skipped)),
             ("files rejected", len(summary.rejected)),
             ("files pruned", len(summary.pruned)),
+            ("files left out (deleted in 知识库)", len(summary.left_out)),
             ("articles", summary.articles),
             ("chunks in index", summary.chunks),
             ("chunks embedded", summary.chunks_embedded),

@@ -44,6 +44,7 @@ class IngestSummary:
     skipped: list[str] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)
     pruned: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)  # deleted in the UI's 知识库 tab and unchanged since
     articles: int = 0
     chunks: int = 0  # chunks in the index after the run
     chunks_embedded: int = 0
@@ -224,6 +225,7 @@ def ingest(
             try:
                 raw = load(path, settings.max_file_bytes)
                 if is_tombstoned(tombstones, path, raw.sha256):
+                    summary.left_out.append(name)
                     continue  # deleted in the 知识库 tab: left out until it changes or is uploaded again
                 if entry and intact(entry) and not reparse and entry["sha256"] == raw.sha256:
                     entry["mtime"] = raw.mtime

@@ -274,13 +274,14 @@ def test_delete_removes_passages_for_good(kb_app) -> None:
     assert "金溪县城西北" not in again["answer"]
 
     summary, *_ = client.predict(api_name="/reindex")
-    assert "重新索引完成" in summary
+    assert "重新索引完成" in summary and "已删除的文件未重新入库" in summary and "chenfang" in summary  # md-escaped
     assert "chenfang.txt" not in ui.file_names()
     assert not any("chenfang.txt" in h.sources for h in ui.assistant.search("陈坊中小学", k=20))
 
     # a plain `ingest` of the corpus (the CLI's default) leaves it out too
     plain = ingest(settings, embeddings=ui.embeddings)
     assert "chenfang.txt" not in plain.ingested and "chenfang.txt" not in read_manifest(settings)["files"]
+    assert plain.left_out == ["chenfang.txt"]  # said, not silently skipped
     ui.reload()
     assert not any("chenfang.txt" in h.sources for h in ui.assistant.search("陈坊中小学位于金溪县城西北", k=20))
     assert original.read_bytes() == content
