@@ -326,6 +326,25 @@ def heading_label(mark: OutlineMark) -> str:
     return f"{marker}{mark.heading}"
 
 
+_NOT_AFTER_HEADING = set("和与及的（(，,、：:。；;）)”")
+
+
+def strip_leading_heading(sentence: str, headings: list[str]) -> str:
+    """'二、总体目标深入推进…' -> '深入推进…': a heading the structure step found, glued to the first sentence of its
+    section, is dropped from the sentence (not from the quote). Kept when what follows reads as the heading's own
+    continuation ('…的模式和组织结构', '…实施方案（试行）', '（1）…涌入市城，出现了…') or too little would be left."""
+    text = sentence
+    for heading in headings:
+        heading = heading.strip()
+        if not heading or not text.startswith(heading):
+            continue
+        rest = text[len(heading):]
+        if rest[:1] in _NOT_AFTER_HEADING or cjk_count(rest) < 8:
+            break
+        text = rest
+    return text
+
+
 # ---------------------------------------------------------------- titles
 
 

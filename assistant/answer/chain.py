@@ -28,7 +28,7 @@ from assistant.llm import describe_model
 from assistant.models import Answer, Hit
 from assistant.prompts import load_prompt
 from assistant.retrieve.hybrid import Retriever
-from assistant.zh import comparison_parts
+from assistant.zh import comparison_parts, strip_leading_heading
 
 State = dict[str, Any]
 LLM_FAILED = "大模型服务暂不可用（{error}），以下为摘录式回答。"
@@ -107,7 +107,11 @@ class AnswerChain:
         numbers: dict[int, int] = {}
         for ev in chosen:
             numbers.setdefault(ev.hit, len(numbers) + 1)
-        sentences = [f"{extractive.tidy(ev.text)[:-1]}[{numbers[ev.hit]}]{extractive.tidy(ev.text)[-1]}" for ev in chosen]
+        sentences = []
+        for ev in chosen:
+            hit = hits[ev.hit]
+            text = extractive.tidy(strip_leading_heading(ev.text, [hit.article_title, *hit.heading.split(" > ")]))
+            sentences.append(f"{text[:-1]}[{numbers[ev.hit]}]{text[-1]}")
         citations = [
             citation(n, hits[i], extractive.quote_for(hits[i], [e for e in chosen if e.hit == i]))
             for i, n in sorted(numbers.items(), key=lambda kv: kv[1])

@@ -362,3 +362,27 @@ def test_a_comparison_question_splits_into_one_question_per_item(question: str, 
 )
 def test_other_questions_are_not_split(question: str) -> None:
     assert zh.comparison_parts(question, _conjunctions(question)) == []
+
+
+# ---------------------------------------------------------------- headings glued to a sentence
+@pytest.mark.parametrize(
+    ("sentence", "headings", "shown"),
+    [
+        ("二、总体目标深入推进学校体制机制改革，强化优质资源学校带动作用。",
+         ["XX县义务教育阶段学校集团化办学实施方案", "二、总体目标"], "深入推进学校体制机制改革，强化优质资源学校带动作用。"),
+        ("关于推进义务教育优质均衡发展工作实施方案推进义务教育优质均衡发展工作是我国教育领域的一项重要任务。",
+         ["关于推进义务教育优质均衡发展工作实施方案"], "推进义务教育优质均衡发展工作是我国教育领域的一项重要任务。"),
+        ("三、基本原则1.坚持立足实际，逐步推进。",  # the outer heading goes; the item is the sentence itself
+         ["XX县义务教育阶段学校集团化办学实施方案", "三、基本原则", "1.坚持立足实际，逐步推进"], "1.坚持立足实际，逐步推进。"),
+        # what follows continues the heading, or the 'heading' was a sentence's start: left whole
+        ("二、集团化办学的模式和组织结构集团化办学通常采取以下几种模式：",
+         ["小学学校集团化办学经验材料", "二、集团化办学的模式"], "二、集团化办学的模式和组织结构集团化办学通常采取以下几种模式："),
+        ("（1）大批农村中小学生不断涌入市城，出现了许多学生家长托人情、找关系。",
+         ["优化教师资源配置促进义务教育均衡发展", "（1）大批农村中小学生不断涌入市城"],
+         "（1）大批农村中小学生不断涌入市城，出现了许多学生家长托人情、找关系。"),
+        ("XX县义务教育阶段学校集团化办学实施方案（试行）为进一步深化全县教育体制机制改革。",
+         ["XX县义务教育阶段学校集团化办学实施方案"], "XX县义务教育阶段学校集团化办学实施方案（试行）为进一步深化全县教育体制机制改革。"),
+    ],
+)
+def test_a_heading_glued_to_the_first_sentence_is_dropped_from_the_answer(sentence, headings, shown) -> None:
+    assert zh.strip_leading_heading(sentence, headings) == shown
