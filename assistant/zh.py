@@ -73,6 +73,7 @@ def _fullwidth_punct(text: str) -> str:
 _MD_IMAGE = re.compile(r"!\[.*?\]\(https?://[^)\s]*\)")
 _IMAGE_ONLY = re.compile(r"!\[.*\]\(https?://[^)\s]*\)")
 _RUNNING_HEADER = re.compile(r"^(?:The Horizon of Education|新教育\s*上旬刊)\s*\d*")
+_DOWNLOAD_ID = re.compile(r"^\d{6,}_(?=[\u4e00-\u9fff])")  # '219382126_集团化办学的思考与实践': a saved page's id
 
 
 def normalize(text: str) -> str:
@@ -82,6 +83,7 @@ def normalize(text: str) -> str:
     if not _IMAGE_ONLY.fullmatch(text.strip()):  # a lone image stays for is_boilerplate to recognise
         text = _MD_IMAGE.sub("", text)  # '![alt](https://….png)正文…': the image goes, the text stays
     text = _RUNNING_HEADER.sub("", text)  # a journal's page header glued to the first sentence of the page
+    text = _DOWNLOAD_ID.sub("", text.lstrip())  # the id goes, the title it was glued to stays
     text = re.sub(r"\s+相似文献\s*$", "", text)  # search-result pages end each abstract with this link
     text = _SPACE_BETWEEN_CJK.sub("", text)
     text = _fullwidth_punct(text)
@@ -118,7 +120,6 @@ _BOILERPLATE = [
         r"写写帮文库",
         r"小编为你整理了",
         r"^简介[:：]",
-        r"^\d{6,}_",  # 219382126_集团化办学的思考与实践 (a download id prefix)
         r"^-?\s*\d+、\s*(?:\"|“)?仅部分预览",
         r"^(?:上一篇|下一篇|返回顶部|点击查看|扫一扫|分享到)",
         r"^下载.{0,40}(?:word格式文档|\.docx?)$",  # '下载加强校际合作 促进均衡发展.doc'

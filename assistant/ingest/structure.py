@@ -73,23 +73,31 @@ def clean_lines(lines: list[str]) -> list[tuple[int, str]]:
     return kept
 
 
-def _joins(previous: Paragraph, line: str) -> bool:
+def _joins(previous: Paragraph, line: str, before: Paragraph | None = None) -> bool:
     """True when `line` continues `previous` (the source wrapped a sentence across lines).
 
     A long line that ends no sentence was wrapped; so was a short one that stops inside a clause list
     ('政府应该增加对农村学校的资金支持,提高农村教师'), unless it is a heading or a title repeated below.
+    A title-like line right under a numbered point (`before`, given only when no blank line follows the
+    title-like line) is the point's explanation, wrapped: '5. 加强学校间的合作与交流。' / '政府可以组织…学生交'.
     """
     if zh.ends_sentence(previous.text) or _repeats_title(previous.text, line):
         return False
     if " | " in line or " | " in previous.text:  # table rows (docx, markdown) are lines of their own
         return False
-    if len(previous.text) < _JOIN_MIN_CHARS:
-        single = previous.start_line == previous.end_line
+    single = previous.start_line == previous.end_line
+    item_line = single and _item_heading(before) and zh.looks_like_title(previous.text)
+    if len(previous.text) < _JOIN_MIN_CHARS and not item_line:
         if not re.search("[，、]", previous.text) or (single and zh.outline_mark(previous.text)):
             return False
-    if previous.start_line == previous.end_line and zh.looks_like_title(previous.text):
+    if single and zh.looks_like_title(previous.text) and not item_line:
         return False
     return not (zh.outline_mark(line) or _ARTICLE_MARK.match(line) or zh.is_subtitle(line) or zh.glued_title(line))
+
+
+def _item_heading(p: Paragraph | None) -> bool:
+    """'5. 加强学校间的合作与交流。': a one-line numbered point whose explanation follows on the next lines."""
+    return bool(p and p.start_line == p.end_line and len(p.text) <= 30 and p.text.endswith("。") and zh.outline_mark(p.text))
 
 
 def _repeats_title(title: str, text: str) -> bool:
@@ -102,7 +110,8 @@ def join_paragraphs(numbered: list[tuple[int, str]], heading_lines: frozenset[in
     paragraphs: list[Paragraph] = []
     for number, text in numbered:
         styled = number in heading_lines
-        if paragraphs and not styled and not paragraphs[-1].styled and _joins(paragraphs[-1], text):
+        before = paragraphs[-2] if len(paragraphs) > 1 and number == paragraphs[-1].end_line + 1 else None
+        if paragraphs and not styled and not paragraphs[-1].styled and _joins(paragraphs[-1], text, before):
             p = paragraphs[-1]
             glue = " " if p.text[-1:].isascii() and text[:1].isascii() and p.text[-1:].isalnum() else ""
             p.segments.append((len(p.text) + len(glue), number))

@@ -175,7 +175,29 @@ def test_a_title_glued_to_its_first_line_starts_a_new_article() -> None:
     assert found[205].title == "以集团化办学促城乡义务教育一体化发展"
     assert found[220].title == "义务教育均衡发展研究述评"  # 004:220 '…研究述评一、引言…'
     assert found[220].paragraphs[0].heading_path == ["义务教育均衡发展研究述评", "一、引言"]
-    assert found[106].start_line == 106  # 一、推进机制创新 after 四、取得的成果: numbering started over
+    assert found[104].title == "集团化办学的思考与实践"  # 004:102 '219382126_集团化办学的思考与实践'
+    assert found[86].end_line == 101  # the article above it stops before its title
+
+
+def test_a_saved_pages_download_id_goes_and_its_title_stays() -> None:
+    assert zh.normalize(raw_lines("004")[101]) == "集团化办学的思考与实践"
+    (article,) = [a for a in articles("004") if a.title == "集团化办学的思考与实践"]
+    # the lead paragraph naming the school is the article's, so its first chunk can be found by '建湖'
+    assert "江苏省建湖县实验小学教育集团" in article.paragraphs[1].text
+    assert article.paragraphs[2].text.startswith("一、推进机制创新")
+
+
+def test_a_wrapped_first_line_under_a_numbered_point_is_not_a_title() -> None:
+    # 000:140 '5. 加强学校间的合作与交流。', 000:141 '政府可以组织城市学校和农村学校之间的教师和学生交', 000:142 '流活动,…'
+    paragraphs = {p.start_line: p for p in join_paragraphs(clean_lines(raw_lines("000")))}
+    assert paragraphs[141].end_line == 142
+    assert "教师和学生交流活动，促进彼此之间的学习和交流" in paragraphs[141].text
+    titles = [a.title for a in articles("000")]
+    assert not any(t.startswith("政府可以组织") for t in titles)
+    (article,) = [a for a in articles("000") if a.title.startswith("关于建立城乡教育共同体")]
+    assert article.end_line == 146
+    # the same shape with a blank line after the title-like line stays a title: 004:17-19
+    assert [a.title for a in articles("004")][1].startswith("区域集团化办学助推民族地区义务教育新发展")
 
 
 def test_the_same_article_in_two_files_gives_the_same_chunks() -> None:
