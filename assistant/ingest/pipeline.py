@@ -28,7 +28,7 @@ from assistant.ingest.chunk import Chunk, chunk_article
 from assistant.ingest.load import SUPPORTED_SUFFIXES, RawDoc, load
 from assistant.ingest.store_files import IngestLock, read_json, write_json_atomic
 from assistant.ingest.structure import Article, structure
-from assistant.ingest.tokenizer import tokenize
+from assistant.ingest.tokenizer import place_names, tokenize
 from assistant.ingest.tombstones import is_tombstoned, read_tombstones
 
 MANIFEST_VERSION = 1
@@ -101,15 +101,22 @@ def source_keys(found: list[tuple[Path, Path]]) -> dict[Path, str]:
     }
 
 
+_LEAD_CHARS = 200  # where an article says whose report it is: '江苏省建湖县实验小学教育集团…秉承…'
+
+
 def parse(raw: RawDoc, settings: Settings) -> _Parsed:
-    """Structure and chunk one loaded file; tokens for the keyword index include the heading path."""
+    """Structure and chunk one loaded file; tokens for the keyword index include the heading path and the
+    places and schools its article's lead names (what the chunk is about, though only the lead says it:
+    '建湖那个教育集团用…比喻' finds the 木桶理论 passage of the 建湖 report)."""
     articles = structure(raw.lines, raw.path.stem, raw.heading_lines)
     chunks: list[Chunk] = []
     for article in articles:
+        names = place_names(article.text[:_LEAD_CHARS])
         for c in chunk_article(
             article, raw.source, settings.chunk_min_chars, settings.chunk_max_chars, settings.chunk_overlap_sentences
         ):
             c.tokens = tokenize(c.heading.replace(" > ", " ") + " " + c.text)
+            c.tokens += tokenize(" ".join(n for n in names if n not in c.text))
             chunks.append(c)
     return _Parsed(raw, articles, chunks)
 

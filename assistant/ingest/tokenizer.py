@@ -57,6 +57,20 @@ def conjunction_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_NAME_SUFFIX = re.compile(r"(?:省|市|县|区|镇|乡|村|学区|小学|中学|中小学|学校|集团)$")
+
+
+def place_names(text: str) -> list[str]:
+    """Names of places and schools in text, in order: '江苏省', '建湖县', and '建湖' where it begins one of them.
+
+    jieba tags them ns/nt; the suffix check keeps out the words it mis-tags that way (印发, 普及, 洗礼).
+    """
+    tagged = [w for w, flag in pos_tagger().lcut(zh.normalize(text)) if flag in ("ns", "nt") and len(w) >= 2]
+    full = [w for w in tagged if len(w) >= 3 and _NAME_SUFFIX.search(w)]
+    short = [w for w in tagged if w not in full and any(f.startswith(w) for f in full)]
+    return list(dict.fromkeys(full + short))
+
+
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     return frozenset(w.strip() for w in STOPWORDS.read_text(encoding="utf-8").splitlines() if w.strip())

@@ -88,6 +88,23 @@ def test_everyday_words_reach_the_policy_words_by_keyword(small: Retriever) -> N
     assert hit.source == "布局调整.txt" and "统筹安排校车早晚接送" in hit.text
 
 
+def test_a_chunk_is_found_by_the_place_its_articles_lead_names(seed_index, embeddings) -> None:
+    """The 木桶理论 passage never says 建湖; the lead of its article does, and its keyword field carries it."""
+    retriever = Retriever(seed_index, embeddings=embeddings)
+    (passage,) = [r for r in retriever.records.values() if "木桶的盛水量" in r["text"] and "补齐短板" in r["text"]]
+    assert "建湖" not in passage["text"] and {"建湖县", "江苏省"} <= set(passage["metadata"]["tokens"].split())
+    hit = retriever.search("建湖那个教育集团用一个关于盛水容器的比喻，想说明什么道理？", k=1, mode="keyword")[0]
+    assert "木桶理论" in hit.text and hit.article_title == "集团化办学的思考与实践"
+
+
+def test_a_definition_question_reaches_the_sentence_that_defines(seed_index, embeddings) -> None:
+    """'…这种做法资料里是怎么界定的' asks for a '所谓…是指' sentence (synonyms.txt: 界定 -> 是指 所谓)."""
+    question = "由一所有名气的学校领头，把几所学校组织起来一起办学，这种做法资料里是怎么界定的？"
+    assert {"是指", "所谓"} <= set(query_terms(question))
+    hit = Retriever(seed_index, embeddings=embeddings).search(question, k=1)[0]
+    assert "所谓集团化办学，是指在一个核心机构或品牌学校的牵头下" in hit.text
+
+
 def test_dense_finds_a_paraphrase_with_no_shared_word(small: Retriever) -> None:
     query = "爹妈外出挣钱、娃娃由爷爷奶奶带的有多少"
     hits = small.search(query, k=3, mode="dense")

@@ -422,3 +422,13 @@ def test_chunk_size_settings_are_honoured() -> None:
     for before, after in zip(small, small[1:], strict=False):
         assert not after.text.startswith(_sentences(before.text)[-1])  # no overlap asked for
     assert all(len(c.text) <= 200 or len(_sentences(c.text)) == 1 for c in small)
+
+
+def test_place_names_of_an_articles_lead() -> None:
+    from assistant.ingest.tokenizer import place_names
+
+    (article,) = [a for a in articles("004") if a.title == "集团化办学的思考与实践"]
+    names = place_names(article.text[:200])
+    assert names[:2] == ["江苏省", "建湖县"] and "建湖" in names  # the short form, as it begins 建湖县
+    assert place_names(articles("002")[0].text[:200])[:1] == ["金溪县"]
+    assert not {"印发", "普及", "中国", "城市"} & set(place_names(" ".join(a.text[:200] for a in articles("001"))))
