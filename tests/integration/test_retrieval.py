@@ -105,6 +105,17 @@ def test_a_definition_question_reaches_the_sentence_that_defines(seed_index, emb
     assert "所谓集团化办学，是指在一个核心机构或品牌学校的牵头下" in hit.text
 
 
+def test_a_question_for_a_document_reaches_the_sentence_that_issues_it(seed_index, embeddings) -> None:
+    """'…的文件叫什么' looks for '印发《…》' (synonyms.txt: 文件 -> 印发); eval q084 asks for two such names."""
+    retriever = Retriever(seed_index, embeddings=embeddings)
+    assert "印发" in query_terms("国家层面推进义务教育均衡发展的文件叫什么？")
+    hit = retriever.search("国家层面推进义务教育均衡发展的文件叫什么？", k=1)[0]
+    assert "印发《关于进一步推进义务教育均衡发展的若干意见》" in hit.text
+    both = retriever.search("国家层面推进义务教育均衡发展的文件和浙江省推进城乡教共体建设的文件分别叫什么？", k=5)
+    found = "".join(h.text for h in both)
+    assert "关于进一步推进义务教育均衡发展的若干意见" in found and "关于新时代城乡义务教育共同体建设的指导意见" in found
+
+
 def test_dense_finds_a_paraphrase_with_no_shared_word(small: Retriever) -> None:
     query = "爹妈外出挣钱、娃娃由爷爷奶奶带的有多少"
     hits = small.search(query, k=3, mode="dense")
