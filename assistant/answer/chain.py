@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -93,9 +93,17 @@ class AnswerChain:
         if parts and chosen:
             # 'A和B分别…': the best sentence for each item, not two sentences about whichever item scores higher
             per_part = []
-            for part in parts:
-                part_ranked = extractive.score(part, question_terms(part), hits, extractive.candidates(hits), self.idf,
-                                               self.retriever.embeddings)
+            part_terms = [question_terms(part) for part in parts]
+            items = extractive.own_terms([t.specific or t.terms for t in part_terms])
+            for i, (part, part_term, item) in enumerate(zip(parts, part_terms, items, strict=True)):
+                others = tuple(t for j, other in enumerate(items) if j != i for t in other)
+                keep, named = extractive.item_passages(hits, item, others)
+                if named and set(part_term.terms) - set(item):
+                    # every kept passage is about the item: what is asked of it picks the sentence, not its name
+                    part_term = replace(part_term, terms=tuple(t for t in part_term.terms if t not in item))
+                part_evidence = [e for e in extractive.candidates(hits) if e.hit in keep]
+                part_hits = [replace(h, score=1.0) for h in hits] if named else hits
+                part_ranked = extractive.score(part, part_term, part_hits, part_evidence, self.idf, self.retriever.embeddings)
                 per_part.append(extractive.select(part, part_ranked, max(1, self.settings.answer_sentences // len(parts))))
             chosen = extractive.merge_selections(per_part, self.settings.answer_sentences) or chosen
         verdict = assess(terms, hits, chosen, self.corpus, self.idf)

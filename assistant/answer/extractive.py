@@ -137,6 +137,31 @@ def select(question: str, ranked: list[Evidence], max_sentences: int = 4) -> lis
     return sorted(chosen, key=lambda e: (e.hit, e.start))
 
 
+def own_terms(part_terms: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """For each compared item's question, the terms no other item's question has: what names that item
+    ('海盐县' in '…请分别说说海盐县和宁波市的情况')."""
+    return [tuple(t for t in terms if not any(t in other for j, other in enumerate(part_terms) if j != i))
+            for i, terms in enumerate(part_terms)]
+
+
+def item_passages(hits: list[Hit], item: tuple[str, ...], others: tuple[str, ...]) -> tuple[set[int], bool]:
+    """The hits to answer one compared item from: those that name it (in their text, title or the places their
+    article's lead names), else those that name no other item ('我市…' is not about 金溪县), else all; and
+    whether they are the ones that name it."""
+
+    def names(hit: Hit, terms: tuple[str, ...]) -> bool:
+        flat = zh.compact(hit.text + hit.article_title).lower()
+        return any(zh.compact(t).lower() in flat or t in hit.tokens for t in terms)
+
+    everything = set(range(len(hits)))
+    if not item:
+        return everything, False
+    own = {i for i, h in enumerate(hits) if names(h, item)}
+    if own:
+        return own, True
+    return {i for i, h in enumerate(hits) if not names(h, others)} or everything, False
+
+
 def merge_selections(selections: list[list[Evidence]], max_sentences: int) -> list[Evidence]:
     """One answer from several selections (one per compared item): each one's best first, then the rest, without
     a sentence twice or a near-duplicate, in text order."""

@@ -190,11 +190,21 @@ def test_a_named_policy_the_corpus_never_mentions_is_refused(seed_assistant):
     assert not named.refused
 
 
+def test_each_item_of_a_comparison_gets_a_sentence_of_its_own_passage(seed_assistant):
+    # eval q087: the shared words (浙江省, 城乡义务教育共同体) made both items' sentences come from the 宁波 passage
+    answer = seed_assistant.ask("浙江省城乡义务教育共同体建设有哪些典型例子？请分别说说海盐县和宁波市的情况。")
+    assert not answer.refused
+    assert_well_cited(answer)
+    cited = [c.text for c in answer.citations]
+    assert any("海盐县" in t and "宁波" not in t for t in cited) and any("宁波" in t and "海盐" not in t for t in cited)
+
+
 def test_a_comparison_question_cites_a_passage_for_each_item(seed_assistant):
     # eval q085: 诸城市 swaps leaders between town and village schools; 金溪 实验小学 guides its partner's cadres
     answer = seed_assistant.ask("城乡学校之间的干部交流，诸城市和金溪县实验小学各是怎么做的？")
     assert not answer.refused
     assert_well_cited(answer)
     cited = [c.text for c in answer.citations]  # the passages a principal opens (what eval's citation_hit checks)
-    assert any("城里学校的校级领导与乡镇学校同级领导对调" in t for t in cited)
-    assert any("校际干部交流指导" in t for t in cited)
+    assert any("城里学校的校级领导与乡镇学校同级领导对调" in t for t in cited)  # 诸城市's report ('我市…')
+    # 金溪县实验小学's item from its own report, about its cadres (not the 诸城 passage, not a generic one)
+    assert any("实验小学" in t and "校级干部" in t for t in cited)

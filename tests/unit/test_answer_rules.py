@@ -167,3 +167,21 @@ def test_merged_selections_lead_with_each_items_best_sentence_once():
     merged = merge_selections([[a1, a2], [b1, a1]], max_sentences=2)  # a1 twice, room for two: a1 and b1
     assert merged == [a1, b1]
     assert merge_selections([[a1, a2], [b1]], max_sentences=4) == [a1, a2, b1]
+
+
+def test_each_compared_item_is_answered_from_the_passages_about_it():
+    from assistant.answer.extractive import item_passages, own_terms
+
+    # eval q087 '…请分别说说海盐县和宁波市的情况': the shared words favour the 宁波 passage for both items
+    items = own_terms([("浙江省", "城乡义务教育共同体", "海盐县"), ("浙江省", "城乡义务教育共同体", "宁波市")])
+    assert items == [("海盐县",), ("宁波市",)]
+    ningbo = _hit(1, "浙江省宁波市大力推进城乡义务教育共同体建设。宁波全市603所学校参与。")
+    haiyan = _hit(2, "“武原中学—澉浦中学”是首个融合型教共体学校。")
+    haiyan.tokens = ["浙江省", "海盐县"]  # named by its article's lead, not by the passage itself
+    hits = [ningbo, haiyan]
+    assert item_passages(hits, items[0], items[1]) == ({1}, True)
+    assert item_passages(hits, items[1], items[0]) == ({0}, True)
+    # eval q085: no passage names 诸城市 ('我市…'): the passages about the other item are left out
+    assert item_passages(hits, ("临安市",), ("宁波市",)) == ({1}, False)
+    assert item_passages(hits, ("临安市",), ("宁波市", "海盐县")) == ({0, 1}, False)  # all name another: all stay
+    assert item_passages(hits, (), ("宁波市",)) == ({0, 1}, False)
