@@ -200,6 +200,7 @@ class Index:
         ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
         return [(chunk_of(sid), 1.0 - float(d)) for sid, d in zip(ids, distances, strict=True)]
 
+
 def chunk_of(sentence_id: str) -> str:
     """The chunk id inside a sentence id ('<chunk id>:<n>', as add_sentences writes them)."""
     return sentence_id.rsplit(":", 1)[0]

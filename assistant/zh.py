@@ -124,7 +124,7 @@ _BOILERPLATE = [
         r"^(?:上一篇|下一篇|返回顶部|点击查看|扫一扫|分享到)",
         r"^下载.{0,40}(?:word格式文档|\.docx?)$",  # '下载加强校际合作 促进均衡发展.doc'
         r"将本文档下载到|^点此处下载|^文档为doc格式|^声明[:：]本文内容由互联网用户|^相关范文推荐$",
-        r"^!\[.*\]\(https?://[^)\s]*\)$",  # a line that is only a markdown image (normalize strips one in text)
+        rf"^{_IMAGE_ONLY.pattern}$",  # a line that is only a markdown image (normalize strips one in text)
         r"^[A-Za-z ]*\d+\s*$",  # page numbers / running footers like 'P 12'
         # a journal byline line: '李丽  张苗妙 《人民教育》2023,(18):51-53' (authors, journal, year, issue, pages)
         r"^[\u4e00-\u9fff·\s]{2,30}《[^》]{2,30}》\s*\d{4}\s*[,，]\s*[(（]\d+[)）]\s*[:：]\s*\d+(?:\s*[-—–]\s*\d+)?$",

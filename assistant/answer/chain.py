@@ -23,12 +23,12 @@ from assistant.answer.refusal import REFUSAL_TEXT, Support, assess, corpus_blob
 from assistant.answer.terms import question_terms
 from assistant.answer.verify import citation, verify
 from assistant.config import Settings
-from assistant.ingest.tokenizer import conjunction_spans
+from assistant.ingest.tokenizer import comparison_parts_of
 from assistant.llm import describe_model
 from assistant.models import Answer, Hit
 from assistant.prompts import load_prompt
 from assistant.retrieve.hybrid import Retriever
-from assistant.zh import comparison_parts, strip_leading_heading
+from assistant.zh import strip_leading_heading
 
 State = dict[str, Any]
 LLM_FAILED = "大模型服务暂不可用（{error}），以下为摘录式回答。"
@@ -89,7 +89,7 @@ class AnswerChain:
         terms = question_terms(q)
         ranked = extractive.score(q, terms, hits, extractive.candidates(hits), self.idf, self.retriever.embeddings)
         chosen = extractive.select(q, ranked, self.settings.answer_sentences)
-        parts = comparison_parts(q, conjunction_spans(q)) if self.settings.decompose else []
+        parts = comparison_parts_of(q) if self.settings.decompose else ()
         if parts and chosen:
             # 'A和B分别…': the best sentence for each item, not two sentences about whichever item scores higher
             per_part = []

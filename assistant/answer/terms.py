@@ -36,7 +36,7 @@ _ASKS_MONEY = re.compile(r"经费|预算|补贴|补助|工资|收费|费用|奖�
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)"
 # '每天多少元': a per-unit qualifier just before the asked amount; '每年资助近1200万人' answers it, '四万元' does not
 _PER = re.compile(r"每(天|日|次|人|年|月|周|学期|生)(?=[^，。？；！]{0,10}?(?:多少|几))")
-# '第二个教育集团': an ordinal item the passage must actually list (its marker 2. / （二） / 二是 / 第二)
+# '“双减”政策' / '《…指导意见》': a name the question quotes, which the corpus must mention
 _NAMED = re.compile(r"[“\"「《]([^”\"」》]{2,30})[”\"」》]")
 # '多少名在校学生' / '哪几所成员学校': the thing counted or listed (not after 由/把/将/和: '由哪两所学校组成')
 _COUNTED = re.compile(rf"(?<![由把将和])(?:多少|哪几|哪|几)[一两二三四五六七八九十]?[个所名人门项位家条种](?=[{zh.CJK}])")

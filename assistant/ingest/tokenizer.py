@@ -57,6 +57,13 @@ def conjunction_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=256)
+def comparison_parts_of(question: str) -> tuple[str, ...]:
+    """`zh.comparison_parts` with jieba's conjunction tags: one question per compared item, () when none.
+    Cached: the retriever and then the answer composer ask for the same question's parts."""
+    return tuple(zh.comparison_parts(question, conjunction_spans(question)))
+
+
 _NAME_SUFFIX = re.compile(r"(?:省|市|县|区|镇|乡|村|学区|小学|中学|中小学|学校|集团)$")
 
 

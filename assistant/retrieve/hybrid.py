@@ -21,11 +21,10 @@ from assistant.config import Settings
 from assistant.embeddings import make_embeddings
 from assistant.errors import AssistantError, IndexMissing
 from assistant.index import Index, fingerprint, sources_of
-from assistant.ingest.tokenizer import conjunction_spans, keyword_terms, query_terms
+from assistant.ingest.tokenizer import comparison_parts_of, keyword_terms, query_terms
 from assistant.models import Hit
 from assistant.retrieve.fusion import mix_sentences, rrf, score_fusion
 from assistant.retrieve.keyword import KeywordIndex
-from assistant.zh import comparison_parts
 
 Mode = Literal["hybrid", "keyword", "dense"]
 # a comparison question's own list and one list per compared item, fused by rank: a small k lets each item's
@@ -145,7 +144,7 @@ class Retriever:
         depth = max(self.settings.candidates, k)
         mask = self._allowed(sources, article_title)
         fused, ranks = self._fused(query, depth, mode, mask)
-        parts = comparison_parts(query, conjunction_spans(query)) if self.settings.decompose and mode == "hybrid" else []
+        parts = comparison_parts_of(query) if self.settings.decompose and mode == "hybrid" else ()
         if parts:
             # 'A和B分别…': each item's best passage must reach the top, not only the one the whole question favours
             lists = [fused]
