@@ -280,18 +280,19 @@ def ingest(
             locations = []
             for c in item.chunks:
                 cid = c.chunk_id
-                if cid not in texts:
+                # `near` holds the new state so far; a chunk outside it is decided as a fresh ingest would decide
+                # it, even when an earlier version of a file left it in the store (then it costs no embedding)
+                if cid not in near.sentences:
                     match = near.match(c.text)
                     if match:
                         cid = match
                     else:
-                        texts[cid], tokens[cid] = c.text, " ".join(c.tokens)
+                        if cid not in texts or reparse:  # stored tokens stay unless the tokenizer may have changed
+                            tokens[cid] = " ".join(c.tokens)
+                        texts[cid] = c.text
                         near.add(cid, c.text)
-                else:
-                    if cid not in near.sentences:  # a stored chunk this file still holds: later files may repeat it
-                        near.add(cid, texts[cid])
-                    if reparse:  # same text, but the tokenizer or its word lists may have changed
-                        tokens[cid] = " ".join(c.tokens)
+                elif reparse:  # same text, but the tokenizer or its word lists may have changed
+                    tokens[cid] = " ".join(c.tokens)
                 loc = _location(c)
                 loc["id"] = cid
                 locations.append(loc)

@@ -390,6 +390,30 @@ def test_a_reparse_keeps_near_duplicates_merged(settings: Settings, docs: Path, 
     assert [loc["id"] for loc in read_manifest(settings)["files"]["002.txt"]["chunks"]] == held
 
 
+def test_a_file_that_now_repeats_a_stored_article_ends_as_a_fresh_ingest_would(
+    tmp_path: Path, settings: Settings, docs: Path, embeddings: Embeddings
+) -> None:
+    """A chunk left in the store by an earlier version of a file decides nothing: where a fresh ingest maps it
+    onto the near-copy before it, an incremental one must too (it used to stay a chunk of its own)."""
+    second_copy, both_copies = seed_lines("002", 190, 206), seed_lines("002", 134, 206)
+    write(docs, "002.txt", second_copy)
+    ingest(settings, embeddings=embeddings)
+    write(docs, "002.txt", both_copies)  # the file now holds the first copy too, wrapped otherwise
+    summary = ingest(settings, embeddings=embeddings)
+
+    fresh_docs = tmp_path / "fresh-docs"
+    fresh_docs.mkdir()
+    write(fresh_docs, "002.txt", both_copies)
+    fresh = settings.model_copy(update={"data_dir": tmp_path / "fresh-data", "corpus_dir": fresh_docs})
+    fresh_summary = ingest(fresh, embeddings=embeddings)
+
+    held = [loc["id"] for loc in read_manifest(settings)["files"]["002.txt"]["chunks"]]
+    assert held == [loc["id"] for loc in read_manifest(fresh)["files"]["002.txt"]["chunks"]]
+    assert len(set(held)) < len(held)  # the second copy's chunks are the first copy's
+    assert set(stored(settings, embeddings)) == set(stored(fresh, embeddings)) == set(held)
+    assert summary.chunks == fresh_summary.chunks
+
+
 def test_an_article_glued_between_others_is_stored_once(settings: Settings, docs: Path, embeddings: Embeddings) -> None:
     # 000:101-115 and 004:205-219 are one article, each followed by an article whose title is glued to 一、引言
     write(docs, "000.txt", seed_lines("000", 99, 119))
