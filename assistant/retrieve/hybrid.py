@@ -23,7 +23,7 @@ from assistant.errors import AssistantError, IndexMissing
 from assistant.index import Index, fingerprint, sources_of
 from assistant.ingest.tokenizer import comparison_parts_of, keyword_terms, query_terms
 from assistant.models import Hit
-from assistant.retrieve.fusion import mix_sentences, rrf, score_fusion
+from assistant.retrieve.fusion import leaders_first, mix_sentences, rrf, score_fusion
 from assistant.retrieve.keyword import KeywordIndex
 
 Mode = Literal["hybrid", "keyword", "dense"]
@@ -155,6 +155,7 @@ class Retriever:
                     for cid, value in values.items():
                         ranks[key].setdefault(cid, value)
             fused = rrf([[cid for cid, _ in ranked] for ranked in lists], [1.0] * len(lists), k=DECOMPOSE_RRF_K)
+            fused = leaders_first(fused, [ranked[0][0] for ranked in lists[1:] if ranked])
         if self.reranker is not None and fused:
             head = [cid for cid, _ in fused[: max(k * 4, 20)]]
             fused = self.reranker.rerank(query, head, [self.records[c]["text"] for c in head])

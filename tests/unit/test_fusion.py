@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieve.fusion import mix_sentences, rrf, score_fusion
+from assistant.retrieve.fusion import leaders_first, mix_sentences, rrf, score_fusion
 
 
 def test_one_sentence_that_says_it_lifts_its_chunk_above_a_chunk_merely_on_topic() -> None:
@@ -36,3 +36,19 @@ def test_score_fusion_keeps_a_lists_clear_leader_first() -> None:
 def test_rrf_rewards_agreement_and_dedupes() -> None:
     fused = rrf([["a", "b", "c"], ["b", "d"], ["e", "b"]], [1.0, 1.0, 1.0], k=5)
     assert fused[0][0] == "b" and len(fused) == len({cid for cid, _ in fused}) == 5
+
+
+def test_each_compared_items_best_passage_goes_first_and_scores_stay_descending() -> None:
+    # the whole question's favourite and its neighbour ('lead', 'next') outscore item B's own best passage
+    fused = rrf([["lead", "next", "a1", "b1"], ["a1", "lead"], ["b1", "next"]], [1.0, 1.0, 1.0], k=5)
+    assert [cid for cid, _ in fused][:2] != ["a1", "b1"]
+    ordered = leaders_first(fused, ["a1", "b1"])
+    assert [cid for cid, _ in ordered][:2] == ["a1", "b1"]
+    assert sorted(cid for cid, _ in ordered) == sorted(cid for cid, _ in fused)
+    scores = [s for _, s in ordered]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_one_passage_leading_both_items_is_put_first_once() -> None:
+    fused = [("both", 0.4), ("x", 0.3), ("y", 0.2)]
+    assert [cid for cid, _ in leaders_first(fused, ["both", "both"])] == ["both", "x", "y"]
