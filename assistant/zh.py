@@ -377,6 +377,29 @@ def glued_title(text: str) -> tuple[str, str] | None:
     return title, text.strip()[m.end() :]
 
 
+# a journal byline glued behind the title: '钟战华 | 浙江省海盐县武原中学', '作者：林耀强来源：《师道·教研》2019年第03期'
+_BYLINE = re.compile(
+    rf"(?:[{CJK}·]{{2,4}}\s*[|｜]\s*[^，。；|｜]{{2,30}}?(?:中学|小学|学校|大学|学院|教育局|研究院|研究所|研究室|中心)"
+    rf"|作者[:：]\s*[{CJK}·、]{{2,12}}?\s*来源[:：]\s*《[^》]{{1,30}}》\s*(?:\d{{4}}年)?\s*(?:第?\d{{1,3}}期)?)\s*"
+)
+
+
+def running_header_end(text: str, title: str) -> int:
+    """Where the body starts in a first line that opens with its article's title: the running header of a
+    scraped page ('22融合共建，促进…发展钟战华 | 浙江省海盐县武原中学如何推进…') is its page number, the title and
+    the byline; 0 when the line does not open that way or nothing would be left of it."""
+    if not title:
+        return 0
+    page = len(text) - len(text.lstrip("0123456789"))
+    if not text.startswith(title, page):
+        return 0
+    end = page + len(title)
+    byline = _BYLINE.match(text, end)
+    if byline:
+        end = byline.end()
+    return end if cjk_count(text[end:]) >= 8 else 0
+
+
 def restarts_outline(mark: OutlineMark | None) -> bool:
     """True for a top-level 一、 (or 一.) marker: numbering that starts over begins a new article or part."""
     return bool(mark and mark.level == 2 and mark.marker.rstrip("、.． ") == "一")

@@ -183,8 +183,30 @@ def split_articles(paragraphs: list[Paragraph], fallback_title: str) -> list[Art
     flush()
     for i, article in enumerate(articles):
         article.index = i
+        cut_running_header(article)
         assign_heading_paths(article)
     return articles
+
+
+def cut_running_header(article: Article) -> None:
+    """Drop the page number, title and byline a scraped page glued to the article's first line (the title is
+    the article's own already; in the text it made the first passage look like the answer to every question
+    that names the article, and began its quotes with '22融合共建…钟战华 | …')."""
+    if not article.paragraphs:
+        return
+    first = article.paragraphs[0]
+    cut = zh.running_header_end(first.text, article.title)
+    if not cut:
+        return
+    first.text = first.text[cut:]
+    kept: list[tuple[int, int]] = []
+    for offset, line in first.segments:
+        if offset <= cut:
+            kept = [(0, line)]  # the segment the body now starts in
+        else:
+            kept.append((offset - cut, line))
+    first.segments = kept
+    first.start_line = kept[0][1]
 
 
 def _pick_title(explicit: str, titles: list[str], fallback: str, first_text: str = "") -> str:

@@ -45,6 +45,15 @@ def squeeze(text: str) -> str:
 # ---------------------------------------------------------------- cleaning
 
 
+def test_an_articles_first_line_loses_the_page_number_title_and_byline_glued_to_it() -> None:
+    (haiyan,) = [a for a in articles("000") if a.title == "融合共建，促进区域教育优质均衡一体化发展"]
+    first = haiyan.paragraphs[0]
+    assert first.text.startswith("如何推进城乡教育优质均衡发展，让乡村孩子“读好书”")
+    assert "钟战华" not in haiyan.text and first.start_line == 20  # the quote still opens line 20
+    (mingxiao,) = [a for a in articles("004") if a.title == "推动名校集团化办学，促进区域义务教育优质均衡发展"]
+    assert mingxiao.paragraphs[0].text.startswith("当前，城市化进程的加速") and "林耀强" not in mingxiao.text
+
+
 def test_clean_lines_drop_boilerplate_and_keep_line_numbers() -> None:
     kept = dict(clean_lines(raw_lines("002")[:12]))
     assert 3 not in kept and 4 not in kept  # 时间:...下载本文作者:会员上传 / 简介:写写帮文库小编...

@@ -386,3 +386,21 @@ def test_other_questions_are_not_split(question: str) -> None:
 )
 def test_a_heading_glued_to_the_first_sentence_is_dropped_from_the_answer(sentence, headings, shown) -> None:
     assert zh.strip_leading_heading(sentence, headings) == shown
+
+
+@pytest.mark.parametrize(
+    ("prefix", "number", "title", "body"),
+    [
+        ("000", 20, "融合共建，促进区域教育优质均衡一体化发展", "如何推进城乡教育优质均衡发展，让乡村孩子"),  # page 22, byline with |
+        ("004", 70, "推动名校集团化办学，促进区域义务教育优质均衡发展", "当前，城市化进程的加速"),  # 作者…来源:《…》
+    ],
+)
+def test_a_running_header_glued_to_a_first_line_is_cut_at_the_body(prefix: str, number: int, title: str, body: str) -> None:
+    text = zh.normalize(line(prefix, number))
+    assert text[zh.running_header_end(text, title) :].startswith(body)
+
+
+def test_a_line_that_does_not_open_with_its_title_or_is_only_the_title_keeps_everything() -> None:
+    assert zh.running_header_end(zh.normalize(line("000", 21)), "融合共建，促进区域教育优质均衡一体化发展") == 0
+    assert zh.running_header_end("融合共建，促进区域教育优质均衡一体化发展", "融合共建，促进区域教育优质均衡一体化发展") == 0
+    assert zh.running_header_end("随着社会的发展，教育的重要性日益凸显。", "") == 0
