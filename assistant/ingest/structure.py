@@ -189,9 +189,9 @@ def split_articles(paragraphs: list[Paragraph], fallback_title: str) -> list[Art
 
 
 def cut_running_header(article: Article) -> None:
-    """Drop the page number, title and byline a scraped page glued to the article's first line (the title is
-    the article's own already; in the text it made the first passage look like the answer to every question
-    that names the article, and began its quotes with '22融合共建…钟战华 | …')."""
+    """Drop the page number, title and byline a scraped page glued to the article's first line: the title is
+    the article's own already (title, heading path, keyword field), and in the text it began every quote of
+    the first passage with '22融合共建…钟战华 | …'. The line numbers keep pointing at the body's lines."""
     if not article.paragraphs:
         return
     first = article.paragraphs[0]
