@@ -384,6 +384,9 @@ _BYLINE = re.compile(
 )
 
 
+_TITLE_SUFFIX = re.compile(r"[（(](?:试行|草案|征求意见稿|修订稿?|暂行|正)[)）]")
+
+
 def running_header_end(text: str, title: str) -> int:
     """Where the body starts in a first line that opens with its article's title: the running header of a
     scraped page ('22融合共建，促进…发展钟战华 | 浙江省海盐县武原中学如何推进…') is its page number, the title and
@@ -394,6 +397,11 @@ def running_header_end(text: str, title: str) -> int:
     if not text.startswith(title, page):
         return 0
     end = page + len(title)
+    while text.startswith(title, end):  # '…研究综述…研究综述随着…': a title scraped twice
+        end += len(title)
+    suffix = _TITLE_SUFFIX.match(text, end)  # '…实施方案（试行）为进一步…': the rest of the title
+    if suffix:
+        end = suffix.end()
     byline = _BYLINE.match(text, end)
     if byline:
         end = byline.end()

@@ -393,6 +393,8 @@ def test_a_heading_glued_to_the_first_sentence_is_dropped_from_the_answer(senten
     [
         ("000", 20, "融合共建，促进区域教育优质均衡一体化发展", "如何推进城乡教育优质均衡发展，让乡村孩子"),  # page 22, byline with |
         ("004", 70, "推动名校集团化办学，促进区域义务教育优质均衡发展", "当前，城市化进程的加速"),  # 作者…来源:《…》
+        ("004", 4, "XX县义务教育阶段学校集团化办学实施方案", "为进一步深化全县教育体制机制改革"),  # …（试行）
+        ("004", 186, "义务教育集团化办学研究综述", "随着社会的发展"),  # the title scraped twice
     ],
 )
 def test_a_running_header_glued_to_a_first_line_is_cut_at_the_body(prefix: str, number: int, title: str, body: str) -> None:
