@@ -144,9 +144,12 @@ def fusion_ceiling(retriever: Retriever, texts_of_corpus: list[str], items: list
     An upper bound for tuning the fusion (weights, floors, powers); a target above it needs a new signal
     (a stronger model, a reranker), not other weights.
     """
+    from itertools import product
+
     from assistant.index import chunk_of
     from assistant.ingest.tokenizer import comparison_parts_of, query_terms
     from assistant.retrieve.fusion import leaders_first, rrf
+    from assistant.retrieve.hybrid import DECOMPOSE_RRF_K
 
     ids, position = retriever.ids, retriever.position
     got = retriever.index.collection.get(ids=ids, include=["embeddings"])
@@ -159,13 +162,11 @@ def fusion_ceiling(retriever: Retriever, texts_of_corpus: list[str], items: list
     owner = owner[owner >= 0]
 
     def signals(query: str) -> np.ndarray:
-        terms = [t for t in query_terms(query) if t in retriever.keyword.model.vocab_dict]
-        bm25 = np.asarray(retriever.keyword.model.get_scores(terms), dtype=float) if terms else np.zeros(len(ids))
         v = np.asarray(retriever.embeddings.embed_query(query), dtype=np.float32)
         own = chunks @ v
         best = own.copy()
         np.maximum.at(best, owner, sentences @ v)
-        return np.stack([bm25, own, best])
+        return np.stack([retriever.keyword.scores(query_terms(query)), own, best])
 
     def scaled(raw: np.ndarray, floor: str, power: int) -> np.ndarray:
         """Each signal from a floor (its median, or 0 for BM25 and the configured dense floor) to its best."""
@@ -176,32 +177,27 @@ def fusion_ceiling(retriever: Retriever, texts_of_corpus: list[str], items: list
         return np.stack(out)
 
     grid = [np.array([a / steps, b / steps, 1 - (a + b) / steps]) for a in range(steps + 1) for b in range(steps + 1 - a)]
-    ranks: list[int | None] = []
-    for q in items:
+
+    def best_rank(q: dict) -> int | None:
         single = any(contains_all(t, q["gold"]) for t in texts_of_corpus)
         whole, parts = signals(q["question"]), [signals(p) for p in comparison_parts_of(q["question"])]
-        best_rank: int | None = None
-        for floor in ("median", "fixed"):
-            for power in (1, 2):
-                w_sig, p_sig = scaled(whole, floor, power), [scaled(p, floor, power) for p in parts]
-                for weights in grid:
-                    order = [ids[i] for i in np.argsort(-(weights @ w_sig), kind="stable")]
-                    if parts:
-                        lists = [order] + [[ids[i] for i in np.argsort(-(weights @ p), kind="stable")] for p in p_sig]
-                        fused = rrf([x[:50] for x in lists], [1.0] * len(lists), k=5)
-                        order = [cid for cid, _ in leaders_first(fused, [x[0] for x in lists[1:]])]
-                    texts = [retriever.records[c]["text"] for c in order[:10]]
-                    r = gold_rank(texts, q["gold"], single_passage=single)
-                    if r is not None and (best_rank is None or r < best_rank):
-                        best_rank = r
-                    if best_rank == (1 if single else 2):
-                        break
-                if best_rank == (1 if single else 2):
-                    break
-            if best_rank == (1 if single else 2):
-                break
-        ranks.append(best_rank)
-    return retrieval_metrics(ranks)
+        found: int | None = None
+        for floor, power in product(("median", "fixed"), (1, 2)):
+            w_sig, p_sig = scaled(whole, floor, power), [scaled(p, floor, power) for p in parts]
+            for weights in grid:
+                order = [ids[i] for i in np.argsort(-(weights @ w_sig), kind="stable")]
+                if parts:  # as Retriever.search fuses a comparison question
+                    lists = [order] + [[ids[i] for i in np.argsort(-(weights @ p), kind="stable")] for p in p_sig]
+                    fused = rrf([x[:50] for x in lists], [1.0] * len(lists), k=DECOMPOSE_RRF_K)
+                    order = [cid for cid, _ in leaders_first(fused, [x[0] for x in lists[1:]])]
+                r = gold_rank([retriever.records[c]["text"] for c in order[:10]], q["gold"], single_passage=single)
+                if r is not None and (found is None or r < found):
+                    found = r
+                if found == (1 if single else 2):  # the best any method can do
+                    return found
+        return found
+
+    return retrieval_metrics([best_rank(q) for q in items])
 
 
 def latency(retriever: Retriever, items: list[dict], rounds: int = 2) -> tuple[float, float]:

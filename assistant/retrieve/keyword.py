@@ -60,14 +60,19 @@ class KeywordIndex:
             return None
         return cls(list(meta["ids"]), model)
 
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every indexed chunk (by position) for the tokens; terms the index lacks count nothing."""
+        known = [t for t in tokens if self.model is not None and t in self.model.vocab_dict]
+        if self.model is None or not known:
+            return np.zeros(len(self.ids))
+        return np.asarray(self.model.get_scores(known), dtype=float)
+
     def search(self, tokens: list[str], k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         if self.model is None or not tokens:
             return []
-        vocab = self.model.vocab_dict
-        known = [t for t in tokens if t in vocab]
-        if not known:
+        scores = self.scores(tokens)
+        if not scores.any():
             return []
-        scores = self.model.get_scores(known)
         if mask is not None:
             scores = scores * mask
         k = min(k, len(scores))
