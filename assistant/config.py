@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(PROJECT_ROOT / ".data", description="index, manifest and keyword index")
     corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="documents ingested by default")
     collection: str = Field("policy", description="Chroma collection name")
+    profile_dir: Path | None = Field(
+        None, description="corpus profile folder (boilerplate, jieba words, synonyms); default <corpus_dir>/.profile"
+    )
 
     # embedding
     embedding: str = Field(

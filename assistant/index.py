@@ -18,10 +18,10 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
-from assistant import zh
 from assistant.config import Settings
 from assistant.embeddings import embedding_name
 from assistant.errors import IndexMissing, ModelMismatch
+from assistant.text import zh
 
 BATCH = 1000  # well under Chroma's max batch size
 MIN_SENTENCE_CJK = 8  # shorter sentences (headings, '一是…' stubs) say too little to be matched on their own

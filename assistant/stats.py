@@ -6,7 +6,7 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.errors import IndexMissing
-from assistant.ingest.store_files import read_json
+from assistant.store_files import read_json
 
 
 def index_stats(settings: Settings) -> dict[str, Any]:

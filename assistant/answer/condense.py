@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from assistant import zh
-from assistant.ingest.tokenizer import pos_tagger
+from assistant.text import zh
+from assistant.text.tokenizer import pos_tagger
 
 _PRONOUN = re.compile(r"它们|它|其|该|这个|这些|这项|这种|这所|这一|上述|那里|那儿|这里|此项|他们")
 # '那两个自主创新' / '这三项措施': a demonstrative with a count points back too, and the count is kept

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant import zh
 from assistant.answer.terms import QuestionTerms
 from assistant.models import Hit
+from assistant.text import zh
 
 _LIST_QUESTION = re.compile(r"哪些|哪几|有什么|措施|要点|做法|办法|途径|原则|内容|方面|模式|类型|提纲|列出|起草|怎样|如何|怎么")
 _FOOTNOTE = re.compile(r"\[(\d{1,3})\]")

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant import zh
 from assistant.answer.extractive import Evidence, candidates, weighted_coverage
 from assistant.answer.terms import QuestionTerms
 from assistant.models import Hit
-from assistant.zh import has_nth_item
+from assistant.text import zh
+from assistant.text.zh import has_nth_item
 
 REFUSAL_TEXT = "资料中未找到依据。"
 # Calibrated on eval/ (146 items; see the closing note): refuse when ...

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant import zh
-from assistant.ingest.tokenizer import pos_tagger, tokenize, words
+from assistant.text import zh
+from assistant.text.tokenizer import pos_tagger, tokenize, words
 
 # words that say what is asked, not what it is about
 QUESTION_WORDS = frozenset(

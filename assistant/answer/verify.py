@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant import zh
 from assistant.answer.extractive import _bigrams
 from assistant.answer.terms import QUESTION_WORDS
-from assistant.ingest.tokenizer import tokenize
 from assistant.models import Citation, Hit
+from assistant.text import zh
+from assistant.text.tokenizer import tokenize
 
 MARK = re.compile(r"\[(\d{1,3})\]")
 SUPPORT_THRESHOLD = 0.6  # share of a sentence's content words found in the passages it cites

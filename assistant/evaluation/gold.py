@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant import zh
+from assistant.text import zh
 
 
 def contains_all(text: str, gold: Sequence[str]) -> bool:

@@ -16,10 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant import zh
 from assistant.answer.verify import SUPPORT_THRESHOLD, split_claims, support
 from assistant.evaluation.gold import contains_all, gold_rank, retrieval_metrics
 from assistant.models import Citation
+from assistant.text import zh
 
 METRICS = (
     "hit@1", "hit@5", "mrr@10", "citation_hit", "citation_precision", "refusal_recall",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from assistant import zh
 from assistant.ingest.structure import Article
+from assistant.text import zh
 
 HEADING_SEPARATOR = " > "
 

@@ -19,17 +19,17 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
-from assistant import zh
 from assistant.config import Settings
 from assistant.embeddings import embedding_name, make_embeddings
 from assistant.errors import UnsupportedFile
 from assistant.index import Index, chunk_sentences
 from assistant.ingest.chunk import Chunk, chunk_article
 from assistant.ingest.load import SUPPORTED_SUFFIXES, RawDoc, load
-from assistant.ingest.store_files import IngestLock, read_json, write_json_atomic
 from assistant.ingest.structure import Article, structure
-from assistant.ingest.tokenizer import place_names, tokenize
 from assistant.ingest.tombstones import is_tombstoned, read_tombstones
+from assistant.store_files import IngestLock, read_json, write_json_atomic
+from assistant.text import zh
+from assistant.text.tokenizer import place_names, tokenize
 
 MANIFEST_VERSION = 1
 EMBED_BATCH = 32  # chunks embedded (with their sentences) between two progress reports
@@ -390,8 +390,8 @@ def _rekey(files: dict[str, dict[str, Any]], name: str, resolved: str, current: 
             return
 
 
-_PARSER_SOURCES = ("zh.py", "ingest/decode.py", "ingest/load.py", "ingest/structure.py", "ingest/chunk.py",
-                   "ingest/tokenizer.py", "ingest/userdict.txt", "ingest/stopwords.txt")
+_PARSER_SOURCES = ("text/zh.py", "ingest/decode.py", "ingest/load.py", "ingest/structure.py", "ingest/chunk.py",
+                   "text/tokenizer.py", "text/userdict.txt", "text/stopwords.txt")
 
 
 @cache

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant import zh
+from assistant.text import zh
 
 _ARTICLE_MARK = re.compile(r"^第[一二三四五六七八九十百\d]+篇[\s:：、.]*")
 _JOIN_MIN_CHARS = 40  # a line this long that does not end a sentence was wrapped, not ended

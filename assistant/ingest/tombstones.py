@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
-from assistant.ingest.store_files import read_json, write_json_atomic
+from assistant.store_files import read_json, write_json_atomic
 
 VERSION = 1
 

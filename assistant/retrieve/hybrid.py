@@ -21,10 +21,10 @@ from assistant.config import Settings
 from assistant.embeddings import make_embeddings
 from assistant.errors import AssistantError, IndexMissing
 from assistant.index import Index, fingerprint, sources_of
-from assistant.ingest.tokenizer import comparison_parts_of, keyword_terms, query_terms
 from assistant.models import Hit
 from assistant.retrieve.fusion import leaders_first, mix_sentences, rrf, score_fusion
 from assistant.retrieve.keyword import KeywordIndex
+from assistant.text.tokenizer import comparison_parts_of, keyword_terms, query_terms
 
 Mode = Literal["hybrid", "keyword", "dense"]
 # a comparison question's own list and one list per compared item, fused by rank: a small k lets each item's

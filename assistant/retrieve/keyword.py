@@ -14,7 +14,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from assistant.ingest.store_files import write_json_atomic
+from assistant.store_files import write_json_atomic
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 _META = "policy-assistant.json"

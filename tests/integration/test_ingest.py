@@ -21,14 +21,14 @@ from fpdf import FPDF
 from langchain_core.embeddings import Embeddings
 from typer.testing import CliRunner
 
-from assistant import zh
 from assistant.cli import app
 from assistant.config import Settings
 from assistant.errors import IndexMissing, IngestLocked, ModelMismatch
 from assistant.index import Index, forget_client, sources_of
 from assistant.ingest.load import load
 from assistant.ingest.pipeline import doc_path, ingest, parse, parser_fingerprint, read_manifest
-from assistant.ingest.store_files import IngestLock
+from assistant.store_files import IngestLock
+from assistant.text import zh
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CORPUS = PROJECT_ROOT / "corpus"
@@ -528,7 +528,7 @@ def lock_holder(settings: Settings) -> Iterator[subprocess.Popen[str]]:
     code = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from assistant.ingest.store_files import IngestLock\n"
+        "from assistant.store_files import IngestLock\n"
         "with IngestLock(Path(sys.argv[1])):\n"
         "    print('locked', flush=True)\n"
         "    time.sleep(120)\n"

@@ -20,11 +20,11 @@ from assistant.config import Settings
 from assistant.errors import AssistantError, IndexMissing
 from assistant.index import Index
 from assistant.ingest.pipeline import ingest
-from assistant.ingest.tokenizer import query_terms, tokenize
 from assistant.models import HIT_FIELDS
 from assistant.retrieve import hybrid
 from assistant.retrieve.hybrid import HybridRetriever, Retriever
 from assistant.retrieve.keyword import KeywordIndex
+from assistant.text.tokenizer import query_terms, tokenize
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CORPUS = PROJECT_ROOT / "corpus"
@@ -169,8 +169,8 @@ def test_without_sentence_vectors_nothing_is_embedded_per_sentence(tmp_path: Pat
 
 
 def test_a_comparison_question_brings_each_items_best_passage_to_the_top(seed_index, embeddings) -> None:
-    from assistant.ingest.tokenizer import conjunction_spans
-    from assistant.zh import comparison_parts
+    from assistant.text.tokenizer import conjunction_spans
+    from assistant.text.zh import comparison_parts
 
     question = "城乡学校之间的干部交流，诸城市和金溪县实验小学各是怎么做的？"  # eval q085: two reports, two passages
     retriever = Retriever(seed_index, embeddings=embeddings)

@@ -6,7 +6,7 @@ from assistant.answer.refusal import assess, corpus_blob
 from assistant.answer.terms import question_terms
 from assistant.answer.verify import split_claims, verify
 from assistant.models import Hit
-from assistant.zh import has_nth_item
+from assistant.text.zh import has_nth_item
 
 HISTORY = [
     {"role": "user", "content": "XX县义务教育阶段学校集团化办学实施方案的总体目标是什么？"},

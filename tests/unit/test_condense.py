@@ -1,7 +1,7 @@
 """Rule-based follow-up condensing on questions about the corpus: which subject a pronoun stands for."""
 
 from assistant.answer.condense import condense, document_subject
-from assistant.zh import nth_item
+from assistant.text.zh import nth_item
 
 
 def user(text: str) -> list[dict[str, str]]:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import zh
 from assistant.ingest.chunk import Chunk, chunk_article, chunk_id_for
 from assistant.ingest.structure import Article, clean_lines, join_paragraphs, structure
+from assistant.text import zh
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 SEEDS = sorted(p.name for p in CORPUS.glob("*.txt"))
@@ -434,7 +434,7 @@ def test_chunk_size_settings_are_honoured() -> None:
 
 
 def test_place_names_of_an_articles_lead() -> None:
-    from assistant.ingest.tokenizer import place_names
+    from assistant.text.tokenizer import place_names
 
     (article,) = [a for a in articles("004") if a.title == "集团化办学的思考与实践"]
     names = place_names(article.text[:200])

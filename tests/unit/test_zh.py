@@ -1,4 +1,4 @@
-"""Chinese text rules (assistant.zh) on real lines of the seed corpus: boilerplate, widths, sentences, outline."""
+"""Chinese text rules (assistant.text.zh) on real lines of the seed corpus: boilerplate, widths, sentences, outline."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import zh
+from assistant.text import zh
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -330,7 +330,7 @@ def test_headed_lines_have_no_glued_title(prefix: str, number: int) -> None:
 
 # ---------------------------------------------------------------- comparison questions
 def _conjunctions(question: str) -> list[tuple[int, int]]:
-    from assistant.ingest.tokenizer import conjunction_spans
+    from assistant.text.tokenizer import conjunction_spans
 
     return conjunction_spans(question)
 

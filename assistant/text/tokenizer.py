@@ -12,7 +12,7 @@ from pathlib import Path
 import jieba
 import jieba.posseg
 
-from assistant import zh
+from assistant.text import zh
 
 _HERE = Path(__file__).resolve().parent
 USERDICT = _HERE / "userdict.txt"

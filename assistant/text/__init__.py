@@ -1,0 +1,1 @@
+"""Chinese text rules and tokenisation shared by ingest, retrieve and answer (one place for each rule)."""
