@@ -94,8 +94,8 @@ def as_shown(summary: str) -> str:
 
 
 def file_names(view: Any) -> list[str]:
-    """File names from the Dataframe output of a knowledge-base event."""
-    return [row[0] for row in view["data"]] if isinstance(view, dict) else [row[0] for row in view]
+    """File names from the Dataframe output of a knowledge-base event (the last column; titles come first)."""
+    return [row[-1] for row in view["data"]] if isinstance(view, dict) else [row[-1] for row in view]
 
 
 def test_ask_api_returns_the_answer_contract(seed_app) -> None:
@@ -235,18 +235,18 @@ def test_upload_renders_hostile_text_inert(kb_app) -> None:
     assert (settings.data_dir / "uploads" / "open_day.txt").is_file()
 
     question = "校园开放日当天几点开始签到？"
-    messages, copy_text, _question, _panel = client.predict(question, [], api_name="/chat")
+    messages, *_ = client.predict(question, [], api_name="/chat")
     reply = json.dumps(messages[-1]["content"], ensure_ascii=False)
-    assert 'class=\\"pa-cite\\"' in reply  # the reply points at the uploaded file's passage
+    assert 'class=\\"pa-cite' in reply  # the reply points at the uploaded file's passage
     assert "<img" not in reply and "&lt;img" in reply
-    assert "open_day.txt" in copy_text
+    assert "open_day.txt" in reply  # the copy button's Markdown names the file
 
     ui = app.policy_ui
     answer = ui.ask_json(question)
     kind, pool = ("r", answer["related"]) if answer["refused"] else ("c", answer["citations"])
     hostile = [c for c in pool if "<img" in c["text"]]
     assert hostile, json.dumps(answer, ensure_ascii=False)[:2000]
-    panel = ui.passage(f"0:{kind}:{hostile[0]['n']}#1", {"answers": [answer]})
+    panel = ui.passage(f"0:{kind}:{hostile[0]['n']}#1", {"turns": [{"question": question, "answer": answer}]})
     assert "<mark>" in panel and "<details" in panel
     assert "<img" not in panel and "&lt;img" in panel
     assert "<a " not in panel and "src=" not in panel.replace("src=&quot;", "")
