@@ -675,7 +675,7 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
                         delete_choice = gr.Dropdown(choices=choices, value=None, label="选择要删除的文档", allow_custom_value=True,
                                                     elem_id="pa-delete-choice")
                         delete_button = gr.Button("删除所选文档…", variant="stop", elem_id="pa-delete")
-                        with gr.Group(visible=False, elem_id="pa-delete-confirm") as confirm_box:
+                        with gr.Column(visible=False, elem_id="pa-delete-confirm") as confirm_box:
                             confirm_text = gr.Markdown(elem_id="pa-delete-confirm-text")
                             with gr.Row():
                                 confirm_yes = gr.Button("确认删除", variant="stop", elem_id="pa-delete-yes")

@@ -26,11 +26,12 @@
       event.preventDefault(); event.stopPropagation();
       document.querySelectorAll('.pa-cite.pa-active').forEach((el) => el.classList.remove('pa-active'));
       cite.classList.add('pa-active');
-      if (narrow()) document.body.classList.add('pa-drawer-open');
+      const col = document.querySelector('#pa-panel-col');
+      if (col && narrow()) col.classList.add('pa-open');
       send('pa-pick', cite.value);
       return;
     }
-    if (target.closest('.pa-drawer-close')) { document.body.classList.remove('pa-drawer-open'); return; }
+    if (target.closest('.pa-drawer-close')) { document.querySelector('#pa-panel-col')?.classList.remove('pa-open'); return; }
     const copyButton = target.closest('.pa-copy-btn');
     if (copyButton) {
       event.preventDefault(); event.stopPropagation();
