@@ -46,7 +46,7 @@ MIB = 1024 * 1024
 MAX_CONVERSATIONS = 30
 NEAR_TITLES = 3
 EXAMPLE_SLOTS = 4
-STREAM_STEP_S = 0.06  # pause between streamed pieces that arrive at once (extractive), so growth is visible
+STREAM_STEP_S = 0.06  # pause between the sentences of an extractive answer (all ready at once), so it visibly grows
 INDEX_MISSING = (
     "知识库为空或尚未建立索引：请运行 `policy-assistant ingest`，或在“知识库”标签页上传文件。"
     "（run ingest or upload files in the 知识库 tab）"
@@ -129,6 +129,7 @@ class PolicyUI:
         self.kb = KnowledgeBase(settings, self._model)
         self.open_error: str | None = None
         self._examples: list[str] | None = None
+        self.eval_dir, self.eval_out = EVAL_DIR, EVAL_OUT  # the 评测 tab's sets and report folder
         if assistant is None:
             self._open()
 
@@ -270,13 +271,14 @@ class PolicyUI:
         with self.lock.reading():
             first = next(pieces, None)
         text, final, last = "", None, 0.0
+        paced = self.assistant is not None and self.assistant.model == "extractive"  # an LLM's tokens pace themselves
         for piece in itertools.chain([] if first is None else [first], pieces):
             if not isinstance(piece, str):
                 final = piece.to_json()
                 continue
             for sentence in _sentences(piece):  # a piece holding a whole answer still shows sentence by sentence
                 text += sentence
-                wait = STREAM_STEP_S - (time.monotonic() - last)
+                wait = STREAM_STEP_S - (time.monotonic() - last) if paced else 0.0
                 if wait > 0:
                     time.sleep(wait)
                 last = time.monotonic()
@@ -476,7 +478,7 @@ class PolicyUI:
 
     # ------------------------------------------------------------------ eval
     def eval_sets(self) -> list[str]:
-        return sorted(p.name for p in EVAL_DIR.glob("*.jsonl")) if EVAL_DIR.is_dir() else []
+        return sorted(p.name for p in self.eval_dir.glob("*.jsonl")) if self.eval_dir.is_dir() else []
 
     def run_eval(self, name: str, progress: gr.Progress = gr.Progress()) -> tuple[str, str]:
         """Run the chosen eval set through this app's Assistant (no model loaded again); report into eval/out."""
@@ -486,20 +488,20 @@ class PolicyUI:
         from assistant.evaluation.schema import load_eval_file
 
         if self.assistant is None:
-            return "知识库为空，无法评测。", latest_report()
-        file = EVAL_DIR / Path(name or "").name
+            return "知识库为空，无法评测。", latest_report(self.eval_out)
+        file = self.eval_dir / Path(name or "").name
         if not file.is_file():
-            return "请选择评测题集。", latest_report()
+            return "请选择评测题集。", latest_report(self.eval_out)
         try:
             total = len(load_eval_file(file))
         except AssistantError as exc:
-            return f"评测题集有误：{md(str(exc))}", latest_report()
+            return f"评测题集有误：{md(str(exc))}", latest_report(self.eval_out)
         progress((0, total), desc="正在评测…", unit="题")
         counter = _Counting(self.assistant, lambda n: progress((min(n, total), total), desc=f"正在评测 {min(n, total)}/{total}", unit="题"))
         with self.lock.reading():
-            code = run_eval(self.settings, file, EVAL_OUT, console=Console(file=io.StringIO(), width=120), assistant=counter)
+            code = run_eval(self.settings, file, self.eval_out, console=Console(file=io.StringIO(), width=120), assistant=counter)
         verdict = {0: "全部门槛通过", 1: "有指标未达门槛", 2: "评测文件有误"}.get(code, str(code))
-        return f"**评测完成：** {md(name)} · {total} 题 · {verdict}", latest_report()
+        return f"**评测完成：** {md(name)} · {total} 题 · {verdict}", latest_report(self.eval_out)
 
 
 class _Counting:

@@ -55,8 +55,8 @@ def served(seed_index, embeddings, tmp_path_factory) -> Iterator[tuple[str, Any]
     app.close()
 
 
-def open_page(browser, url: str, **kwargs: Any):
-    page = browser.new_page(locale="zh-CN", **({"viewport": {"width": 1400, "height": 900}} | kwargs))
+def open_page(browser, url: str, locale: str = "zh-CN", **kwargs: Any):
+    page = browser.new_page(locale=locale, **({"viewport": {"width": 1400, "height": 900}} | kwargs))
     page.goto(url)
     page.wait_for_selector("#pa-question textarea", timeout=30_000)
     return page
@@ -228,7 +228,7 @@ def test_passage_drawer_on_a_phone(browser, served) -> None:
 
 def test_upload_inert_and_delete_asks_first(browser, served, tmp_path) -> None:
     url, ui = served
-    page = open_page(browser, url)
+    page = open_page(browser, url, locale="en-US")  # Gradio's own words in Chinese whatever the browser's language
     off_machine: list[str] = []
 
     def guard(route) -> None:  # nothing may leave the machine, and we want to know if anything tried
@@ -244,7 +244,8 @@ def test_upload_inert_and_delete_asks_first(browser, served, tmp_path) -> None:
     hostile.write_text(HOSTILE, encoding="utf-8")
     page.get_by_role("tab", name="知识库").click()
     assert "个文档" in page.locator("#pa-kb-line").inner_text()
-    assert page.locator("#pa-upload").get_by_text("拖放文件至此处").count() + page.locator("#pa-upload").get_by_text("点击上传").count() >= 1
+    page.locator("#pa-upload").get_by_text("点击上传").wait_for(timeout=10_000)
+    assert "Drop File Here" not in page.locator("#pa-upload").inner_text()
     page.locator("#pa-upload input[type=file]").set_input_files(str(hostile))
     page.locator("#pa-upload-button").click()
     page.wait_for_function("document.querySelector('#pa-kb-summary')?.innerText.includes('已入库')", timeout=90_000)

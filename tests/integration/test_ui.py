@@ -247,7 +247,7 @@ def test_upload_renders_hostile_text_inert(kb_app) -> None:
     hostile = [c for c in pool if "<img" in c["text"]]
     assert hostile, json.dumps(answer, ensure_ascii=False)[:2000]
     panel = ui.passage(f"0:{kind}:{hostile[0]['n']}#1", {"turns": [{"question": question, "answer": answer}]})
-    assert "<mark>" in panel and "<details" in panel
+    assert "<mark class=\"pa-quote\">" in panel and "<details" in panel
     assert "<img" not in panel and "&lt;img" in panel
     assert "<a " not in panel and "src=" not in panel.replace("src=&quot;", "")
 
@@ -410,3 +410,22 @@ def test_file_names_in_the_summary_are_inert_markdown(tmp_path, embeddings, monk
     assert "**未变化，已跳过：**" in again and image.name in rendered(again)
     deleted, *_ = ui.delete(image.name)
     assert "已删除" in deleted and image.name in rendered(deleted)
+
+
+def test_eval_tab_runs_a_set_and_shows_its_report(seed_app, tmp_path) -> None:
+    """评测: the chosen set runs through the app's own Assistant; the report shows its tables and chart."""
+    from assistant.ui.app import latest_report
+
+    _, app, _ = seed_app
+    ui = app.policy_ui
+    ui.eval_dir, ui.eval_out = tmp_path / "sets", tmp_path / "out"
+    ui.eval_dir.mkdir()
+    lines = (PROJECT_ROOT / "eval" / "seeds-dev.jsonl").read_text(encoding="utf-8").splitlines()[:3]
+    (ui.eval_dir / "mini.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert ui.eval_sets() == ["mini.jsonl"]
+    assert "还没有评测报告" in latest_report(ui.eval_out)
+    status, report = ui.run_eval("mini.jsonl")
+    assert "评测完成" in status and "3 题" in status
+    assert (ui.eval_out / "summary.json").is_file()
+    assert "3 题" in report and report.count("<table") == 2 and "data:image/png;base64," in report
+    assert "请选择评测题集" in ui.run_eval("../questions.jsonl")[0]  # only sets inside the eval folder
