@@ -110,8 +110,10 @@ class KnowledgeBase:
         files = read_manifest(self.settings).get("files", {})
         docs = []
         for name, entry in files.items():
-            meta = {**self._doc_json(name).get("metadata", {}), **entry.get("metadata", {}), **entry}
-            articles = self._doc_json(name).get("articles", []) if not meta.get("title") else []
+            doc = self._doc_json(name)
+            # the document's own fields wherever the ingest puts them: the manifest entry, its metadata, the docs JSON
+            meta = {**doc, **doc.get("metadata", {}), **entry.get("metadata", {}), **entry}
+            articles = doc.get("articles", []) if not meta.get("title") else []
             title = display_title({
                 "title": meta.get("title"), "article_title": articles[0].get("title") if articles else "", "source": name,
             })

@@ -218,7 +218,8 @@ class PolicyUI:
             for part in str(meta.get("heading", "")).split(" > ")[1:]:
                 mark = outline_mark(part)
                 heading = (mark.heading if mark else "").strip("：:。 ")
-                if 2 <= len(heading) <= 12 and heading not in by_source.setdefault(str(meta.get("source", "")), []):
+                # a heading of two or three characters (引言, 背景) names no topic a reader would ask about
+                if 4 <= len(heading) <= 12 and heading not in by_source.setdefault(str(meta.get("source", "")), []):
                     by_source[str(meta.get("source", ""))].append(heading)
         found: list[str] = []
         for doc in self.kb.documents():

@@ -127,10 +127,11 @@ def answer_markdown(answer: Mapping[str, Any]) -> str:
 
 
 def _actions(answer: Mapping[str, Any], turn: int) -> str:
-    copy = html.escape(answer_markdown(answer), quote=True)
+    copy = html.escape(answer_markdown(answer), quote=True)  # text of a hidden span: the sanitizer drops data-*
     return (
         '<div class="pa-actions">'
-        f'<button type="button" class="pa-act pa-copy-btn" data-md="{copy}" title="复制回答和出处（Markdown）">复制</button>'
+        f'<span class="pa-md">{copy}</span>'
+        '<button type="button" class="pa-act pa-copy-btn" title="复制回答和出处（Markdown）">复制</button>'
         f'<button type="button" class="pa-act pa-regen" value="{turn}" title="重新生成这个回答">重新生成</button>'
         f'<span class="pa-mode-tag">{esc(mode_label(answer))} · {float(answer.get("latency_ms", 0)) / 1000:.1f} 秒</span>'
         "</div>"

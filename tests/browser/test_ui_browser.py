@@ -82,7 +82,7 @@ def test_answer_streams_and_cites_exact_quotes(browser, served) -> None:
     question = "临安市和宁波市的教共体分别有多少所学校？"
     expected = ui.ask_json(question)  # extractive answers are deterministic: the page must show this one
     assert len(expected["citations"]) >= 2, expected["answer"]
-    page = open_page(browser, url)
+    page = open_page(browser, url, permissions=["clipboard-read", "clipboard-write"])
     assert "抽取式" in page.locator("#pa-mode").inner_text()
     ask(page, question)
     last_answer(page)
@@ -92,6 +92,11 @@ def test_answer_streams_and_cites_exact_quotes(browser, served) -> None:
     assert "抽取式" in page.locator("#pa-chat .pa-mode-tag").last.inner_text()
     assert page.locator("#pa-chat .pa-sources .pa-src").count() >= 1  # the sources strip, by title
     assert page.locator("#pa-chat .pa-copy-btn").count() == 1 and page.locator("#pa-chat .pa-regen").count() == 1
+    copied = page.locator("#pa-chat .pa-md").first.text_content()  # what 复制 puts on the clipboard
+    assert copied.startswith(f"**问：** {question}") and "**出处：**" in copied and "[2]" in copied
+    page.locator("#pa-chat .pa-copy-btn").click()
+    page.wait_for_function("document.querySelector('#pa-chat .pa-copy-btn').innerText.startsWith('已复制')", timeout=5_000)
+    assert page.evaluate("navigator.clipboard.readText()") == copied
 
     page.locator("#pa-chat .pa-answer button.pa-cite", has_text="[2]").first.click()
     highlight = page.locator("#pa-panel mark.pa-quote")
@@ -222,6 +227,10 @@ def test_passage_drawer_on_a_phone(browser, served) -> None:
     table.wait_for(timeout=10_000)
     assert table.bounding_box()["width"] <= 390  # the table scrolls inside its box instead of being cut off
     assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    assert page.evaluate(  # ...and every column is reachable by scrolling it sideways
+        """() => Array.from(document.querySelectorAll('#pa-files *')).some(e => e.scrollWidth > e.clientWidth + 20
+                 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))""")
+    assert page.locator("#pa-files th", has_text="片段数").count() == 1
     page.screenshot(path=str(ARTIFACTS / "ui-mobile-kb.png"), full_page=True)
     page.close()
 

@@ -35,7 +35,8 @@
     const copyButton = target.closest('.pa-copy-btn');
     if (copyButton) {
       event.preventDefault(); event.stopPropagation();
-      copy(copyButton.dataset.md || '').then((ok) => {
+      const source = copyButton.closest('.pa-actions')?.querySelector('.pa-md');
+      copy(source ? source.textContent : '').then((ok) => {
         copyButton.textContent = ok ? '已复制' : '复制失败';
         setTimeout(() => { copyButton.textContent = '复制'; }, 1500);
       });
