@@ -29,9 +29,12 @@ HASH_NAME = re.compile(r"\d{3}_[0-9a-f]{16}")
 # set before a question is sent: the lengths the streaming answer had, one entry per change seen
 WATCH_STREAMING = """() => {
   window.__paLengths = [];
+  window.__paStopShown = false;
   new MutationObserver(() => {
     const el = document.querySelector('#pa-chat .pa-streaming');
     if (!el) return;
+    const stop = document.querySelector('#pa-stop');
+    if (stop && stop.offsetParent !== null) window.__paStopShown = true;
     const n = el.innerText.length;
     const seen = window.__paLengths;
     if (!seen.length || seen[seen.length - 1] !== n) seen.push(n);
@@ -88,6 +91,7 @@ def test_answer_streams_and_cites_exact_quotes(browser, served) -> None:
     last_answer(page)
     lengths = page.evaluate("window.__paLengths")
     assert len([n for n in lengths if n > 1]) >= 2 and lengths == sorted(lengths), lengths  # it grew piece by piece
+    assert page.evaluate("window.__paStopShown") and not page.locator("#pa-stop").is_visible()  # 停止 while streaming
     assert page.locator("#pa-chat .pa-cite").count() >= 2
     assert "抽取式" in page.locator("#pa-chat .pa-mode-tag").last.inner_text()
     assert page.locator("#pa-chat .pa-sources .pa-src").count() >= 1  # the sources strip, by title

@@ -429,3 +429,31 @@ def test_eval_tab_runs_a_set_and_shows_its_report(seed_app, tmp_path) -> None:
     assert (ui.eval_out / "summary.json").is_file()
     assert "3 题" in report and report.count("<table") == 2 and "data:image/png;base64," in report
     assert "请选择评测题集" in ui.run_eval("../questions.jsonl")[0]  # only sets inside the eval folder
+
+
+def test_cli_upload_and_delete_share_the_kb_service(tmp_path, embeddings, monkeypatch) -> None:
+    """`policy-assistant upload/delete` are the 知识库 tab's operations: same staging, codes and tombstone."""
+    from typer.testing import CliRunner
+
+    import assistant.embeddings
+    from assistant.cli import app as cli
+
+    monkeypatch.setattr(assistant.embeddings, "make_embeddings", lambda settings: embeddings)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    lines = (SEEDS / "002_6624b650e468260a.txt").read_text(encoding="utf-8").splitlines()
+    (inbox / "chenfang.txt").write_text("\n".join(lines[:20]) + "\n", encoding="utf-8")
+    (inbox / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    data = str(tmp_path / "data")
+    runner = CliRunner()
+    done = runner.invoke(cli, ["upload", str(inbox / "chenfang.txt"), str(inbox / "binary.txt"), "--data-dir", data, "--json"])
+    assert done.exit_code == 0, done.output
+    files = {f["name"]: f for f in json.loads(done.stdout)["files"]}
+    assert files["chenfang.txt"]["status"] == "ingested"
+    assert files["binary.txt"]["status"] == "rejected" and files["binary.txt"]["code"] == "binary_content"
+    assert not (tmp_path / "data" / "uploads" / "binary.txt").exists()  # a rejected upload leaves no trace
+    gone = runner.invoke(cli, ["delete", "chenfang.txt", "--data-dir", data, "--json"])
+    assert gone.exit_code == 0 and json.loads(gone.stdout)["kept_on_disk"] is True
+    assert "chenfang.txt" in json.loads((tmp_path / "data" / "deleted.json").read_text(encoding="utf-8"))["files"]
+    missing = runner.invoke(cli, ["delete", "nope.txt", "--data-dir", data])
+    assert missing.exit_code == 2 and "not in the knowledge base" in missing.output
