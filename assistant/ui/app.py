@@ -244,14 +244,17 @@ class PolicyUI:
 
     # ------------------------------------------------------------------ chat
     def _near_titles(self, question: str, refused: dict[str, Any], sources: list[str] | None) -> tuple[list[str], list[dict[str, Any]]]:
-        """For a refusal: the titles of the documents closest to the question, and the 可能相关 passages that
-        both retrievers found with a cosine above the dense floor (the rest is noise to a reader)."""
+        """For a refusal: the titles of the documents closest to the question in the whole knowledge base (what
+        it does cover, also when a filter found nothing), and the 可能相关 passages that both retrievers found
+        with a cosine above the dense floor (the rest is noise to a reader)."""
         if self.assistant is None:
             return [], []
+        k = max(10, self.settings.top_k)
         with self.lock.reading():
-            hits = self.assistant.search(question, k=max(10, self.settings.top_k), sources=sources or None)
+            everywhere = self.assistant.search(question, k=k)
+            hits = self.assistant.search(question, k=k, sources=sources) if sources else everywhere
         titles: list[str] = []
-        for h in hits:
+        for h in everywhere:
             t = display_title(h)
             if t not in titles:
                 titles.append(t)

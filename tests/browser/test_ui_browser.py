@@ -186,6 +186,7 @@ def test_filter_chip_cleared_by_new_chat(browser, served) -> None:
     assert "金溪县" not in shown, shown
     if page.locator("#pa-chat .pa-refused").count():
         assert f"在所选文档《{titles[other]}》中未找到依据" in shown
+        assert f"最接近的文档：《{titles[target]}》" in shown  # and points at the document that does say it
     assert titles[target] not in page.locator("#pa-chat .pa-sources").all_inner_texts()
     page.screenshot(path=str(ARTIFACTS / "ui-filter-chip.png"), full_page=True)
     page.locator("#pa-new").click()
