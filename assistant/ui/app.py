@@ -613,7 +613,11 @@ def _mount_draft_tab(ui: PolicyUI) -> None:
     components inside the tab (ui.assistant, ui.settings, ui.lock.reading() are what it may use)."""
     if importlib.util.find_spec("assistant.drafting") is None or importlib.util.find_spec("assistant.drafting.tab") is None:
         return
-    tab = importlib.import_module("assistant.drafting.tab")
+    try:
+        tab = importlib.import_module("assistant.drafting.tab")
+    except ImportError:  # a drafting package that cannot load (a missing optional library) leaves the chat up
+        log.exception("the 公文起草 tab could not be loaded")
+        return
     with gr.Tab("公文起草", id="draft"):
         tab.render(ui)
 
