@@ -21,6 +21,7 @@ from gradio_client import Client, handle_file
 from assistant.assistant import Assistant
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.ingest.pipeline import ingest, read_manifest
+from assistant.ui.render import PANEL_HINT
 from tests.support.documents import CITATION, CONTRACT, HOSTILE
 from ui import build_app, launch
 
@@ -250,6 +251,9 @@ def test_upload_renders_hostile_text_inert(kb_app) -> None:
     assert "<mark class=\"pa-quote\">" in panel and "<details" in panel
     assert "<img" not in panel and "&lt;img" in panel
     assert "<a " not in panel and "src=" not in panel.replace("src=&quot;", "")
+    state = {"turns": [{"question": question, "answer": answer}]}
+    for forged in ("99:c:1#1", "0:x:1", "0:c:999", "<img src=x>", ""):  # a forged pick shows the hint, never an error
+        assert ui.passage(forged, state) == PANEL_HINT
 
 
 def test_delete_removes_passages_for_good(kb_app) -> None:
