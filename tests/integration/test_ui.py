@@ -21,6 +21,7 @@ from gradio_client import Client, handle_file
 from assistant.assistant import Assistant
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.ingest.pipeline import ingest, read_manifest
+from assistant.ui.render import PANEL_HINT
 from tests.support.documents import CITATION, CONTRACT, HOSTILE
 from ui import build_app, launch
 
@@ -94,8 +95,8 @@ def as_shown(summary: str) -> str:
 
 
 def file_names(view: Any) -> list[str]:
-    """File names from the Dataframe output of a knowledge-base event."""
-    return [row[0] for row in view["data"]] if isinstance(view, dict) else [row[0] for row in view]
+    """File names from the Dataframe output of a knowledge-base event (the last column; titles come first)."""
+    return [row[-1] for row in view["data"]] if isinstance(view, dict) else [row[-1] for row in view]
 
 
 def test_ask_api_returns_the_answer_contract(seed_app) -> None:
@@ -235,21 +236,24 @@ def test_upload_renders_hostile_text_inert(kb_app) -> None:
     assert (settings.data_dir / "uploads" / "open_day.txt").is_file()
 
     question = "校园开放日当天几点开始签到？"
-    messages, copy_text, _question, _panel = client.predict(question, [], api_name="/chat")
+    messages, *_ = client.predict(question, [], api_name="/chat")
     reply = json.dumps(messages[-1]["content"], ensure_ascii=False)
-    assert 'class=\\"pa-cite\\"' in reply  # the reply points at the uploaded file's passage
+    assert 'class=\\"pa-cite' in reply  # the reply points at the uploaded file's passage
     assert "<img" not in reply and "&lt;img" in reply
-    assert "open_day.txt" in copy_text
+    assert "open_day.txt" in reply  # the copy button's Markdown names the file
 
     ui = app.policy_ui
     answer = ui.ask_json(question)
     kind, pool = ("r", answer["related"]) if answer["refused"] else ("c", answer["citations"])
     hostile = [c for c in pool if "<img" in c["text"]]
     assert hostile, json.dumps(answer, ensure_ascii=False)[:2000]
-    panel = ui.passage(f"0:{kind}:{hostile[0]['n']}#1", {"answers": [answer]})
-    assert "<mark>" in panel and "<details" in panel
+    panel = ui.passage(f"0:{kind}:{hostile[0]['n']}#1", {"turns": [{"question": question, "answer": answer}]})
+    assert "<mark class=\"pa-quote\">" in panel and "<details" in panel
     assert "<img" not in panel and "&lt;img" in panel
     assert "<a " not in panel and "src=" not in panel.replace("src=&quot;", "")
+    state = {"turns": [{"question": question, "answer": answer}]}
+    for forged in ("99:c:1#1", "0:x:1", "0:c:999", "<img src=x>", ""):  # a forged pick shows the hint, never an error
+        assert ui.passage(forged, state) == PANEL_HINT
 
 
 def test_delete_removes_passages_for_good(kb_app) -> None:
@@ -410,3 +414,50 @@ def test_file_names_in_the_summary_are_inert_markdown(tmp_path, embeddings, monk
     assert "**未变化，已跳过：**" in again and image.name in rendered(again)
     deleted, *_ = ui.delete(image.name)
     assert "已删除" in deleted and image.name in rendered(deleted)
+
+
+def test_eval_tab_runs_a_set_and_shows_its_report(seed_app, tmp_path) -> None:
+    """评测: the chosen set runs through the app's own Assistant; the report shows its tables and chart."""
+    from assistant.ui.app import latest_report
+
+    _, app, _ = seed_app
+    ui = app.policy_ui
+    ui.eval_dir, ui.eval_out = tmp_path / "sets", tmp_path / "out"
+    ui.eval_dir.mkdir()
+    lines = (PROJECT_ROOT / "eval" / "seeds-dev.jsonl").read_text(encoding="utf-8").splitlines()[:3]
+    (ui.eval_dir / "mini.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert ui.eval_sets() == ["mini.jsonl"]
+    assert "还没有评测报告" in latest_report(ui.eval_out)
+    status, report = ui.run_eval("mini.jsonl")
+    assert "评测完成" in status and "3 题" in status
+    assert (ui.eval_out / "summary.json").is_file()
+    assert "3 题" in report and report.count("<table") == 2 and "data:image/png;base64," in report
+    assert "请选择评测题集" in ui.run_eval("../questions.jsonl")[0]  # only sets inside the eval folder
+
+
+def test_cli_upload_and_delete_share_the_kb_service(tmp_path, embeddings, monkeypatch) -> None:
+    """`policy-assistant upload/delete` are the 知识库 tab's operations: same staging, codes and tombstone."""
+    from typer.testing import CliRunner
+
+    import assistant.embeddings
+    from assistant.cli import app as cli
+
+    monkeypatch.setattr(assistant.embeddings, "make_embeddings", lambda settings: embeddings)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    lines = (SEEDS / "002_6624b650e468260a.txt").read_text(encoding="utf-8").splitlines()
+    (inbox / "chenfang.txt").write_text("\n".join(lines[:20]) + "\n", encoding="utf-8")
+    (inbox / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    data = str(tmp_path / "data")
+    runner = CliRunner()
+    done = runner.invoke(cli, ["upload", str(inbox / "chenfang.txt"), str(inbox / "binary.txt"), "--data-dir", data, "--json"])
+    assert done.exit_code == 0, done.output
+    files = {f["name"]: f for f in json.loads(done.stdout)["files"]}
+    assert files["chenfang.txt"]["status"] == "ingested"
+    assert files["binary.txt"]["status"] == "rejected" and files["binary.txt"]["code"] == "binary_content"
+    assert not (tmp_path / "data" / "uploads" / "binary.txt").exists()  # a rejected upload leaves no trace
+    gone = runner.invoke(cli, ["delete", "chenfang.txt", "--data-dir", data, "--json"])
+    assert gone.exit_code == 0 and json.loads(gone.stdout)["kept_on_disk"] is True
+    assert "chenfang.txt" in json.loads((tmp_path / "data" / "deleted.json").read_text(encoding="utf-8"))["files"]
+    missing = runner.invoke(cli, ["delete", "nope.txt", "--data-dir", data])
+    assert missing.exit_code == 2 and "not in the knowledge base" in missing.output
