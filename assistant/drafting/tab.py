@@ -165,12 +165,12 @@ def build_draft_tab(get_assistant: Callable[[], Any], data_dir: Path | None = No
         docx_path, md_path = export(edited, out_dir / str(abs(hash(edited.model_dump_json())))[:12])
         return gr.update(value=docx_path, visible=True), gr.update(value=md_path, visible=True)
 
-    generate.click(run, [topic, kind, sources], [status, table, state, target], concurrency_limit=1)
-    topic.submit(run, [topic, kind, sources], [status, table, state, target], concurrency_limit=1)
-    table.select(show, [state, table], passage)
-    search.click(look_up, [query, sources, state], [found, state])
-    add.click(add_point, [state, table, found, target], [table, state])
-    make_files.click(files, [state, table], [docx_file, md_file])
+    generate.click(run, [topic, kind, sources], [status, table, state, target], concurrency_limit=1, api_name="draft")
+    topic.submit(run, [topic, kind, sources], [status, table, state, target], concurrency_limit=1, api_name=False)
+    table.select(show, [state, table], passage, api_name=False)
+    search.click(look_up, [query, sources, state], [found, state], api_name=False)
+    add.click(add_point, [state, table, found, target], [table, state], api_name=False)
+    make_files.click(files, [state, table], [docx_file, md_file], api_name="draft_files")
     return {"topic": topic, "kind": kind, "sources": sources, "generate": generate, "status": status, "table": table,
             "state": state, "passage": passage, "query": query, "search": search, "found": found, "target": target,
             "add": add, "export": make_files, "docx": docx_file, "md": md_file}
