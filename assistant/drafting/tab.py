@@ -144,7 +144,7 @@ def build_draft_tab(get_assistant: Callable[[], Any], data_dir: Path | None = No
         refs = References()
         stored = [refs.cite(hit, sentence).model_dump() for hit, sentence in picks]
         labels = [f"《{c['title']}》 {c['quote'][:70]}" for c in stored]
-        return gr.update(choices=labels, value=0 if labels else None), {**data, "found": stored}
+        return gr.update(choices=labels, value=labels[0] if labels else None), {**data, "found": stored}
 
     def add_point(data: dict[str, Any], rows: list[list[Any]], pick: int | None, heading: str | None) -> tuple:
         stored = data.get("found") or []
@@ -166,10 +166,10 @@ def build_draft_tab(get_assistant: Callable[[], Any], data_dir: Path | None = No
         return gr.update(value=docx_path, visible=True), gr.update(value=md_path, visible=True)
 
     generate.click(run, [topic, kind, sources], [status, table, state, target], concurrency_limit=1, api_name="draft")
-    topic.submit(run, [topic, kind, sources], [status, table, state, target], concurrency_limit=1, api_name=False)
-    table.select(show, [state, table], passage, api_name=False)
-    search.click(look_up, [query, sources, state], [found, state], api_name=False)
-    add.click(add_point, [state, table, found, target], [table, state], api_name=False)
+    topic.submit(run, [topic, kind, sources], [status, table, state, target], concurrency_limit=1, api_visibility="private")
+    table.select(show, [state, table], passage, api_visibility="private")
+    search.click(look_up, [query, sources, state], [found, state], api_visibility="private")
+    add.click(add_point, [state, table, found, target], [table, state], api_visibility="private")
     make_files.click(files, [state, table], [docx_file, md_file], api_name="draft_files")
     return {"topic": topic, "kind": kind, "sources": sources, "generate": generate, "status": status, "table": table,
             "state": state, "passage": passage, "query": query, "search": search, "found": found, "target": target,
