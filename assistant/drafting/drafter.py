@@ -15,6 +15,7 @@ from assistant.drafting.compose import PointDraft, assemble
 from assistant.drafting.models import Draft
 from assistant.drafting.rewrite import rewrite
 from assistant.drafting.templates import DEFAULT_TYPE, Template, load_outline, load_template
+from assistant.errors import AssistantError
 from assistant.llm import describe_model
 from assistant.retrieve.hybrid import Retriever
 
@@ -62,6 +63,8 @@ class Drafter:
         """A cited outline of the topic in the shape of the document type (or of the outline file)."""
         started = time.perf_counter()
         topic = topic.strip()
+        if not any(ch.isalnum() for ch in topic):
+            raise AssistantError("the topic is empty: name what the document is about, e.g. 集团化办学")
         template = self.template(kind, outline)
         stats = self.stats
         topic_hits = self.retriever.search(topic, k=self.settings.top_k, sources=sources)
