@@ -377,6 +377,50 @@ def serve(
     run_server(_settings(data_dir, host=host, port=port))
 
 
+@app.command()
+@_friendly
+def draft(
+    topic: Annotated[str, typer.Argument(help="主题, e.g. 推进城乡教育共同体建设")],
+    kind: Annotated[str, typer.Option("--type", help="实施方案 | 工作方案 | 调研报告 (or a template file)")] = "实施方案",
+    outline: Annotated[Path | None, typer.Option("--outline", help="file of headings to use instead of the type's")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="only these files (repeatable)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="write FILE.docx or FILE.md")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the draft contract as JSON")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Draft a plan or report whose every point is a cited passage; export it to Word or Markdown."""
+    from assistant.drafting import Drafter
+    from assistant.drafting.markdown import to_markdown
+    from assistant.drafting.word import to_docx
+
+    if not _has_content(topic):
+        raise typer.BadParameter("the topic is empty")
+    if out is not None and out.suffix.lower() not in (".docx", ".md"):
+        raise AssistantError(f"{out.name}: --out must end in .docx or .md")
+    if outline is not None and not outline.is_file():
+        raise AssistantError(f"{outline}: no such outline file")
+    result = Drafter.open(_settings(data_dir)).draft(topic, kind=kind, outline=outline, sources=source or None)
+    if out is not None:
+        try:
+            if out.suffix.lower() == ".docx":
+                to_docx(result, out)
+            else:
+                out.write_text(to_markdown(result), encoding="utf-8")
+        except OSError as exc:
+            raise AssistantError(f"{out}: cannot write ({exc.strerror})") from None
+    if result.notice:
+        err_console.print(f"[yellow]{result.notice}[/yellow]")
+    if as_json:
+        _print_json(result.to_json())
+    elif out is None:
+        sys.stdout.write(to_markdown(result))
+    else:
+        supported = sum(1 for s in result.sections if s.points)
+        points = sum(len(s.points) for s in result.sections)
+        console.print(f"{out}: {len(result.sections)} sections ({supported} supported), {points} points, "
+                      f"{len(result.references)} references · {result.mode} · {result.latency_ms:.0f} ms")
+
+
 @app.command("eval")
 @_friendly
 def eval_command(

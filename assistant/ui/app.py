@@ -8,8 +8,6 @@ What the events do lives in `PolicyUI`; the knowledge-base work in `assistant.kb
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import io
 import itertools
 import json
@@ -609,17 +607,16 @@ def _secret(settings: Settings) -> str:
 
 # ---------------------------------------------------------------------------------------------- the app
 def _mount_draft_tab(ui: PolicyUI) -> None:
-    """The 公文起草 tab, when the drafting package ships one: `assistant.drafting.tab.render(ui)` builds its
-    components inside the tab (ui.assistant, ui.settings, ui.lock.reading() are what it may use)."""
-    if importlib.util.find_spec("assistant.drafting") is None or importlib.util.find_spec("assistant.drafting.tab") is None:
-        return
-    try:
-        tab = importlib.import_module("assistant.drafting.tab")
-    except ImportError:  # a drafting package that cannot load (a missing optional library) leaves the chat up
-        log.exception("the 公文起草 tab could not be loaded")
-        return
+    """The 公文起草 tab (assistant.drafting.tab); it asks for the current Assistant (None while the knowledge
+    base is empty) under the UI's read lock, so it never sees one half-swapped by a re-index."""
+    from assistant.drafting.tab import build_draft_tab
+
+    def current() -> Any:
+        with ui.lock.reading():
+            return ui.assistant
+
     with gr.Tab("公文起草", id="draft"):
-        tab.render(ui)
+        build_draft_tab(current, ui.settings.data_dir)
 
 
 def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Blocks:
