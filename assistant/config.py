@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     chunk_max_chars: int = Field(500, description="a chunk never grows past this (unless one sentence is longer)")
     chunk_overlap_sentences: int = Field(1, description="sentences repeated at the start of the next chunk")
     max_file_mb: float = Field(20.0, description="files larger than this are rejected")
+    max_inflated_mb: float = Field(200.0, description="a .docx whose members declare more than this inflated is rejected")
+    max_line_chars: int = Field(200_000, description="a file with a longer line is rejected (not prose)")
+    parse_timeout_s: float = Field(60.0, description="seconds one file's parser may take before the file is rejected")
+    parse_memory_mb: float = Field(1024.0, description="memory one file's parser may take before the file is rejected")
 
     # retrieval
     top_k: int = Field(5, description="hits returned by search / passages given to the answer")
@@ -79,6 +83,11 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(0.1, description="sampling temperature for the LLM")
     llm_streaming: bool = Field(True, description="stream tokens (SSE); off for servers that only answer whole replies")
     answer_sentences: int = Field(4, description="most sentences in an extractive answer")
+
+    # input limits (every question, from the CLI, the UI or the Python API)
+    max_question_chars: int = Field(2000, description="longest question accepted")
+    max_history_turns: int = Field(20, description="most earlier messages (user and assistant) a question may carry")
+    max_history_chars: int = Field(20_000, description="most characters of earlier messages a question may carry")
 
     # UI
     host: str = Field("127.0.0.1", description="address the UI binds")
@@ -115,6 +124,10 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_inflated_bytes(self) -> int:
+        return int(self.max_inflated_mb * 1024 * 1024)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -46,3 +46,12 @@ class IngestLocked(AssistantError):
 
 class EvalFileError(AssistantError):
     """A malformed eval file: names the line and the reason."""
+
+
+class InvalidInput(AssistantError):
+    """A question or history the assistant refuses before any work: `code` names the rule for programs
+    ('empty_question', 'question_too_long', 'no_words', 'history_malformed', 'history_too_long')."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)

@@ -49,6 +49,27 @@ def forget_client(path: Path) -> None:
             pass
 
 
+def stored_chunk_sources(settings: Settings) -> dict[str, list[str]] | None:
+    """Each stored chunk's files, read from the collection without loading a model (None: no collection yet).
+    `stats` counts from this, the same store `search` reads, so the two agree even after an interrupted ingest."""
+    if not Index.exists(settings):
+        return None
+    client = _client(settings.chroma_dir)
+    try:
+        collection = client.get_collection(settings.collection)
+    except Exception:  # chromadb raises NotFoundError (1.x) or ValueError (older) for a missing collection
+        return None
+    out: dict[str, list[str]] = {}
+    offset = 0
+    while True:
+        got = collection.get(include=["metadatas"], limit=BATCH, offset=offset)
+        for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+            out[cid] = sources_of(dict(meta or {}))
+        if len(got["ids"]) < BATCH:
+            return out
+        offset += BATCH
+
+
 class Index:
     """A chunk store: `upsert`, `update_metadata`, `delete`, `get`, `count`, `fingerprint`, dense `search`."""
 

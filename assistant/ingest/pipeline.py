@@ -6,9 +6,13 @@ line with it on every run, so a run killed half-way is completed by the next one
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import logging
+import os
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -24,13 +28,14 @@ from assistant.embeddings import embedding_name, make_embeddings
 from assistant.errors import UnsupportedFile
 from assistant.index import Index, chunk_sentences
 from assistant.ingest.chunk import Chunk, chunk_article
-from assistant.ingest.load import SUPPORTED_SUFFIXES, RawDoc, load
+from assistant.ingest.load import SUPPORTED_SUFFIXES, Limits, RawDoc, file_kind, load, stat_is_regular
 from assistant.ingest.structure import Article, structure
 from assistant.ingest.tombstones import is_tombstoned, read_tombstones
 from assistant.store_files import IngestLock, read_json, write_json_atomic
 from assistant.text import zh
 from assistant.text.tokenizer import place_names, tokenize
 
+log = logging.getLogger(__name__)
 MANIFEST_VERSION = 1
 EMBED_BATCH = 32  # chunks embedded (with their sentences) between two progress reports
 NEAR_DUPLICATE = 0.8  # share of a new chunk's sentences (by characters) already stored elsewhere
@@ -72,21 +77,78 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 
 def discover_with_roots(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
     """`discover`, each file with the ingest root it was found under (its folder when named directly)."""
+    return scan(paths).found
+
+
+@dataclass
+class Scan:
+    """What discovery found: the files to ingest (with their root), and the entries refused before reading them
+    (a symlink leading out of the corpus, a symlink loop, a broken link, a FIFO or socket), each with its reason."""
+
+    found: list[tuple[Path, Path]] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+
+
+def _refusal(path: Path, root: Path) -> str | None:
+    """Why this entry is no document (None when it is one): links must stay inside the corpus folder and lead to
+    a regular file, so a link to /etc/passwd never becomes citable text and a FIFO never blocks the run."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except RuntimeError:
+            return "symlink loop"
+        except OSError as exc:
+            return "symlink loop" if exc.errno == errno.ELOOP else "broken symlink (its target does not exist)"
+        if not target.is_relative_to(root.resolve()):
+            return "symlink leads outside the corpus folder"
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if stat_is_regular(mode) or stat.S_ISDIR(mode):
+        return None
+    return f"not a regular file ({file_kind(mode)})"
+
+
+def scan(paths: Iterable[Path]) -> Scan:
+    """Walk the given files and folders (links are never followed out of the folder; hidden entries and a
+    folder's README.md are skipped): documents to ingest, and refused entries with their reasons."""
+    result = Scan()
     found: list[tuple[Path, Path]] = []
     for path in paths:
-        if path.is_dir():
-            found.extend(
-                (p, path)
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and p.name.lower() != "readme.md"
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-        else:
-            found.append((path, path.parent))
+        path = Path(path)
+        if not path.is_dir():
+            reason = _refusal(path, path.parent)
+            if reason and not reason.startswith("cannot read"):
+                result.rejected[path.name] = reason
+            else:
+                found.append((path, path.parent))  # a missing file is reported by the reader, as before
+            continue
+        for folder, dirs, files in os.walk(path, followlinks=False):
+            here = Path(folder)
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for d in list(dirs):
+                if (here / d).is_symlink():  # never walked: inside, its files are found anyway; outside, refused
+                    dirs.remove(d)
+                    reason = _refusal(here / d, path)
+                    if reason:
+                        result.rejected[(here / d).relative_to(path).as_posix()] = reason
+            for name in sorted(files):
+                entry = here / name
+                if name.startswith("."):
+                    continue
+                reason = _refusal(entry, path)
+                if reason:
+                    result.rejected[entry.relative_to(path).as_posix()] = reason
+                elif entry.suffix.lower() in SUPPORTED_SUFFIXES and name.lower() != "readme.md" and not entry.is_dir():
+                    found.append((entry, path))
     seen: set[Path] = set()
-    return [(p, r) for p, r in found if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
+    for p, r in found:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            result.found.append((p, r))
+    return result
 
 
 def source_keys(found: list[tuple[Path, Path]]) -> dict[Path, str]:
@@ -216,7 +278,10 @@ def ingest(
 
         parsed: dict[str, _Parsed] = {}
         tombstones = read_tombstones(settings)
-        keys = source_keys(discover_with_roots(paths if paths is not None else [settings.corpus_dir]))
+        found = scan(paths if paths is not None else [settings.corpus_dir])
+        summary.rejected.update(found.rejected)
+        keys = source_keys(found.found)
+        limits = file_limits(settings)
         for path, name in keys.items():
             _rekey(files, name, str(path.resolve()), set(keys.values()), settings)
             entry = files.get(name)
@@ -230,7 +295,7 @@ def ingest(
                 summary.skipped.append(name)
                 continue
             try:
-                raw = load(path, settings.max_file_bytes)
+                raw = load(path, limits=limits)
                 if is_tombstoned(tombstones, path, raw.sha256):
                     summary.left_out.append(name)
                     continue  # deleted in the 知识库 tab: left out until it changes or is uploaded again
@@ -244,14 +309,17 @@ def ingest(
             except UnsupportedFile as exc:
                 summary.rejected[name] = exc.reason
                 continue
+            except Exception as exc:  # one broken file must never abort the run: it is reported and the rest goes on
+                summary.rejected[name] = _parse_failure(name, exc)
+                continue
             parsed[name] = item
 
         for name, entry in list(files.items()):
             if (intact(entry) and not reparse) or name in parsed or name in summary.rejected:
                 continue
             try:  # not among the paths of this run: parse it from where it was found
-                parsed[name] = parse(replace(load(Path(entry["path"]), settings.max_file_bytes), source=name), settings)
-            except (OSError, UnsupportedFile):
+                parsed[name] = parse(replace(load(Path(entry["path"]), limits=limits), source=name), settings)
+            except Exception:
                 if intact(entry):
                     continue  # only the parser changed: its chunks are still good; --prune decides about the file
                 del files[name]  # gone from disk and from the store: nothing of it is left to keep
@@ -376,6 +444,24 @@ def ingest(
     return summary
 
 
+def file_limits(settings: Settings) -> Limits:
+    """What one file may cost at ingest (size, inflated size, line length, parser time and memory)."""
+    return Limits(
+        max_bytes=settings.max_file_bytes,
+        max_inflated_bytes=settings.max_inflated_bytes,
+        max_line_chars=settings.max_line_chars,
+        timeout_s=settings.parse_timeout_s,
+        memory_mb=settings.parse_memory_mb,
+    )
+
+
+def _parse_failure(name: str, exc: Exception) -> str:
+    """A reason for a file whose parsing raised something unforeseen; one log line, no traceback."""
+    message = (str(exc).strip().splitlines() or [""])[0][:120]
+    log.warning("ingest: %s rejected: %s: %s", name, type(exc).__name__, message)
+    return f"could not be parsed ({type(exc).__name__}: {message})" if message else f"could not be parsed ({type(exc).__name__})"
+
+
 def _rekey(files: dict[str, dict[str, Any]], name: str, resolved: str, current: set[str], settings: Settings) -> None:
     """Move the manifest entry of the file at `resolved` to key `name` when it was recorded under another key
     (a bare name that a second same-named file now makes ambiguous), so the file is not ingested twice."""
@@ -405,8 +491,9 @@ def parser_fingerprint() -> str:
 
 
 def doc_path(settings: Settings, source: str) -> Path:
-    """Where the cleaned articles of one file are kept for the '全文' view."""
-    return settings.docs_dir / f"{source}.json"
+    """Where the cleaned articles of one file are kept for the '全文' view: named by a hash of the source, so a
+    250-byte file name or a 'sub/dir' key never makes a path the file system refuses."""
+    return settings.docs_dir / f"{hashlib.sha256(source.encode('utf-8')).hexdigest()[:32]}.json"
 
 
 def delete_source(settings: Settings, name: str, embeddings: Embeddings | None = None) -> IngestSummary:
