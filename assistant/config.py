@@ -9,6 +9,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# a source checkout keeps its index and corpus beside the code; an installed package (site-packages) never
+# writes there: it uses the current directory
+_HOME = PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").exists() else Path.cwd()
 
 _TELEMETRY_OFF = {
     "ANONYMIZED_TELEMETRY": "False",  # Chroma
@@ -34,8 +37,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POLICY_ASSISTANT_", extra="ignore")
 
     # where things live
-    data_dir: Path = Field(PROJECT_ROOT / ".data", description="index, manifest and keyword index")
-    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="documents ingested by default")
+    data_dir: Path = Field(_HOME / ".data", description="index, manifest and keyword index")
+    corpus_dir: Path = Field(_HOME / "corpus", description="documents ingested by default")
     collection: str = Field("policy", description="Chroma collection name")
     profile_dir: Path | None = Field(
         None, description="corpus profile folder (boilerplate, jieba words, synonyms); default <corpus_dir>/.profile"
@@ -47,6 +50,12 @@ class Settings(BaseSettings):
     )
     embedding_threads: int = Field(2, description="CPU threads for the embedding model")
     embedding_batch: int = Field(16, description="texts per embedding call")
+    embedding_url: str | None = Field(None, description="OpenAI-compatible embeddings endpoint for embedding='openai:MODEL'")
+    embedding_api_key: str | None = Field(None, description="key for that endpoint (optional for local servers)")
+    embedding_concurrency: int = Field(4, description="embedding requests in flight at once (embedding='openai:...')")
+    chroma_url: str | None = Field(
+        None, description="a Chroma server (http://127.0.0.1:8000) instead of the embedded store in data_dir/chroma"
+    )
 
     # ingest
     chunk_min_chars: int = Field(300, description="target size; a chunk may close at a new section once past half of this")

@@ -55,3 +55,11 @@ class InvalidInput(AssistantError):
     def __init__(self, code: str, message: str):
         self.code = code
         super().__init__(message)
+
+
+class EmbeddingServerError(AssistantError):
+    """The embedding server (POLICY_ASSISTANT_EMBEDDING_URL) cannot be reached or answered with an error."""
+
+    def __init__(self, url: str, reason: str):
+        self.url = url
+        super().__init__(f"embedding server {url} unreachable or failing ({reason}); is it running?")

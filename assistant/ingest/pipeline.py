@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import stat
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -26,7 +27,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.config import Settings
 from assistant.embeddings import embedding_name, make_embeddings
 from assistant.errors import UnsupportedFile
-from assistant.index import Index, chunk_sentences
+from assistant.index import Index, chunk_sentences, sentence_key
 from assistant.ingest.chunk import Chunk, chunk_article
 from assistant.ingest.load import SUPPORTED_SUFFIXES, Limits, RawDoc, file_kind, load, stat_is_regular
 from assistant.ingest.structure import Article, structure
@@ -331,6 +332,8 @@ def ingest(
                     del files[name]
                     summary.pruned.append(name)
 
+        merge_only = _parse_overlapping(files, parsed, stored, summary, settings, limits)
+
         # ---- the new state: which chunks each file holds (near-duplicates mapped onto stored chunks)
         near = _NearDuplicates()
         texts: dict[str, str] = {}
@@ -369,11 +372,12 @@ def ingest(
                 "size": item.raw.size,
                 "mtime": item.raw.mtime,
                 "sha256": item.raw.sha256,
-                "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "ingested_at": files[name]["ingested_at"] if name in merge_only else datetime.now(UTC).isoformat(timespec="seconds"),
                 "articles": len(item.articles),
                 "chunks": locations,
             }
-            summary.ingested.append(name)
+            if name not in merge_only:
+                summary.ingested.append(name)
 
         holders: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         for name in sorted(files):
@@ -391,11 +395,13 @@ def ingest(
             hs = holders[cid]
             return _chunk_metadata(hs[0], sorted({n for n, _ in hs}), [{"source": n, **loc} for n, loc in hs], tokens[cid])
 
-        # sentence vectors are reconciled by set difference, not by new_ids: a run killed between the chunk and
-        # the sentence writes (or an index built before they existed) gets the missing ones now
-        have_sentences = index.sentence_chunk_ids()
+        # sentence vectors are keyed by a hash of their text and reconciled by set difference, not by new_ids: a
+        # run killed between the chunk and the sentence writes (or an index built before them) gets the missing
+        # ones now, and a sentence another chunk or file already holds is never embedded again
+        stored_keys = index.sentence_keys() if settings.sentence_vectors else set()
         need_sentences = (
-            {c for c in wanted - have_sentences if chunk_sentences(texts[c])} if settings.sentence_vectors else set()
+            {c for c in wanted if any(sentence_key(s) not in stored_keys for s in chunk_sentences(texts[c]))}
+            if settings.sentence_vectors else set()
         )
         # progress counts chunks whose vectors (its own, its sentences') are made: a chunk is done with both
         todo = sorted(set(new_ids) | need_sentences)
@@ -405,15 +411,21 @@ def ingest(
         for i in range(0, len(todo), EMBED_BATCH):
             batch = todo[i : i + EMBED_BATCH]
             added = [c for c in batch if c in fresh]
+            _hook("embed")
             index.add(added, [texts[c] for c in added], [meta_for(c) for c in added])
-            summary.sentences_embedded += index.add_sentences({c: texts[c] for c in batch if c in need_sentences})
+            _hook("write")
+            summary.sentences_embedded += index.add_sentences(
+                {c: texts[c] for c in batch if c in need_sentences}, stored_keys
+            )
             if progress:
                 progress(min(i + EMBED_BATCH, len(todo)), len(todo))
         relabel = sorted((touched & existing) & wanted)
         index.update_metadata(relabel, [meta_for(c) for c in relabel])
         orphans = existing - wanted
+        _hook("delete")
         index.delete(orphans)
-        index.delete_sentences(sorted(have_sentences - wanted))
+        if settings.sentence_vectors:
+            index.prune_sentences((texts[c] for c in wanted), stored_keys)
 
         for name, item in parsed.items():
             write_json_atomic(doc_path(settings, name), {
@@ -433,6 +445,7 @@ def ingest(
             "last_ingest": datetime.now(UTC).isoformat(timespec="seconds"),
             "files": files,
         }
+        _hook("manifest")
         write_json_atomic(settings.manifest_path, manifest)
 
         summary.chunks_embedded = len(new_ids)
@@ -442,6 +455,49 @@ def ingest(
         summary.articles = sum(int(e.get("articles", 0)) for e in files.values())
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
+
+
+def _parse_overlapping(
+    files: dict[str, dict[str, Any]], parsed: dict[str, _Parsed], stored: dict[str, dict[str, Any]],
+    summary: IngestSummary, settings: Settings, limits: Limits,
+) -> set[str]:
+    """Parse again the unchanged files that share a sentence with a changed one (and so on, transitively), so
+    the near-duplicate merge decides them in the same name order as a clean ingest: an incremental ingest then
+    ends with the chunks a clean one would. Returns those files' names (not reported as ingested)."""
+    if not parsed:
+        return set()
+    keys: set[str] = set()
+    for item in parsed.values():
+        for c in item.chunks:
+            keys.update(_sentence_keys(c.text))
+    extra: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, entry in sorted(files.items()):
+            if name in parsed or name in summary.rejected:
+                continue
+            held = {k for loc in entry["chunks"] for k in _sentence_keys(stored.get(loc["id"], {}).get("text", ""))}
+            if not held & keys:
+                continue
+            try:
+                item = parse(replace(load(Path(entry["path"]), limits=limits), source=name), settings)
+            except Exception:
+                continue  # unreadable now: its stored chunks stay as they are
+            parsed[name] = item
+            extra.add(name)
+            for c in item.chunks:
+                keys.update(_sentence_keys(c.text))
+            changed = True
+    return extra
+
+
+def _hook(moment: str) -> None:
+    """Crash-safety tests stop here: POLICY_ASSISTANT_TEST_PAUSE_AT=<moment> makes the run announce the moment on
+    stderr and sleep, so a test can SIGKILL it at exactly that point (embed, write, delete, manifest)."""
+    if os.environ.get("POLICY_ASSISTANT_TEST_PAUSE_AT") == moment:
+        print(f"paused at {moment}", file=sys.stderr, flush=True)
+        time.sleep(3600)
 
 
 def file_limits(settings: Settings) -> Limits:
