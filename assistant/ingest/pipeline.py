@@ -283,6 +283,10 @@ def ingest(
         summary.rejected.update(found.rejected)
         keys = source_keys(found.found)
         limits = file_limits(settings)
+        # files refused by an earlier run, with their size and mtime: an unchanged one is not parsed again (a
+        # parser that hit its time limit would otherwise cost that time on every run)
+        refused_before: dict[str, dict[str, Any]] = dict(manifest.get("rejected", {}))
+        refused_now: dict[str, dict[str, Any]] = {}
         for path, name in keys.items():
             _rekey(files, name, str(path.resolve()), set(keys.values()), settings)
             entry = files.get(name)
@@ -294,6 +298,12 @@ def ingest(
             if (entry and intact(entry) and not reparse
                     and entry["size"] == stat.st_size and entry["mtime"] == stat.st_mtime):
                 summary.skipped.append(name)
+                continue
+            known = refused_before.get(name)
+            if not reparse and known and [known.get("size"), known.get("mtime"), known.get("path"), known.get("limits")] == [
+                    stat.st_size, stat.st_mtime, str(path.resolve()), repr(limits)]:
+                summary.rejected[name] = known["reason"]  # unchanged since it was refused: not parsed again
+                refused_now[name] = known
                 continue
             try:
                 raw = load(path, limits=limits)
@@ -307,11 +317,12 @@ def ingest(
                 item = parse(replace(raw, source=name), settings)
                 if not item.chunks:
                     raise UnsupportedFile(path, "no text left after cleaning")
-            except UnsupportedFile as exc:
-                summary.rejected[name] = exc.reason
-                continue
             except Exception as exc:  # one broken file must never abort the run: it is reported and the rest goes on
-                summary.rejected[name] = _parse_failure(name, exc)
+                reason = exc.reason if isinstance(exc, UnsupportedFile) else _parse_failure(name, exc)
+                summary.rejected[name] = reason
+                if not reason.startswith("cannot read"):
+                    refused_now[name] = {"size": stat.st_size, "mtime": stat.st_mtime, "path": str(path.resolve()),
+                                         "limits": repr(limits), "reason": reason}
                 continue
             parsed[name] = item
 
@@ -444,6 +455,7 @@ def ingest(
             "parser": parser_fingerprint(),
             "last_ingest": datetime.now(UTC).isoformat(timespec="seconds"),
             "files": files,
+            "rejected": refused_now,
         }
         _hook("manifest")
         write_json_atomic(settings.manifest_path, manifest)
