@@ -63,7 +63,7 @@ def run(bin_dir: Path, cwd: Path, *args: str, env: dict[str, str] | None = None)
 
 def test_the_wheel_ships_its_prompts_and_imports_its_own_copy(installed: Path) -> None:
     code = "import assistant, assistant.prompts as p; print(assistant.__file__); print(p.PROMPTS_DIR)"
-    out = subprocess.run([str(installed / "python"), "-c", code], capture_output=True, text=True, check=True,
+    out = subprocess.run([str(installed / "python"), "-c", code], capture_output=True, text=True, check=True, cwd=installed,
                          env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"}).stdout.split("\n")
     assert str(installed.parent) in out[0]  # the installed copy, not the source tree
     assert {p.name for p in Path(out[1]).glob("*.md")} >= {"answer.md", "condense.md"}
