@@ -65,3 +65,17 @@ def test_a_refusal_logs_one_line_without_a_traceback(caplog: pytest.LogCaptureFi
         validate_input("？？", None, SETTINGS)
     (record,) = caplog.records
     assert record.exc_info is None and "no_words" in record.getMessage() and "\n" not in record.getMessage()
+
+
+def test_the_python_api_checks_before_any_work() -> None:
+    """Assistant.ask and .stream refuse at once: nothing of the chain (retriever, model) is touched."""
+    from assistant.assistant import Assistant
+
+    assistant = Assistant.__new__(Assistant)  # no index, no model, no chain: any work would raise AttributeError
+    assistant.settings = SETTINGS
+    for call in (assistant.ask, assistant.stream):
+        with pytest.raises(InvalidInput) as info:
+            call("教育" * 50_000)
+        assert info.value.code == "question_too_long"
+        with pytest.raises(InvalidInput):
+            call("集团化办学？", [{"role": "user", "content": "问"}] * 21)
