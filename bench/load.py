@@ -46,6 +46,7 @@ class Results:
     upload_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     refused: int = 0
+    not_asked: int = 0  # questions of users that could not connect
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -80,8 +81,22 @@ def conversations(path: Path, users: int, per_user: int, seed: int) -> list[list
     return plans
 
 
+def connect(url: str, results: Results, what: str) -> Client | None:
+    """A gradio_client (it reads the API description first); a failure is counted, the thread ends."""
+    try:
+        return Client(url, verbose=False)
+    except Exception as exc:
+        with results.lock:
+            results.errors.append(f"{what} connect: {type(exc).__name__}: {str(exc)[:120]}")
+        return None
+
+
 def user(url: str, plan: list[tuple[str, bool]], results: Results) -> None:
-    client = Client(url, verbose=False)
+    client = connect(url, results, "user")
+    if client is None:
+        with results.lock:
+            results.not_asked += len(plan)
+        return
     history: list[dict[str, str]] = []
     for question, follow_up in plan:
         if not follow_up:
@@ -101,7 +116,9 @@ def user(url: str, plan: list[tuple[str, bool]], results: Results) -> None:
 
 
 def uploader(url: str, path: Path, results: Results) -> None:
-    client = Client(url, verbose=False)
+    client = connect(url, results, "upload")
+    if client is None:
+        return
     started = time.perf_counter()
     try:
         summary, *_ = client.predict([handle_file(str(path))], api_name="/upload")
@@ -188,7 +205,7 @@ def main() -> None:
                       f"{max(values, default=0):.0f}")
     console.print(table)
     console.print(f"wall {wall:.1f} s · throughput {len(asks) / wall:.2f} questions/s · refused {results.refused} · "
-                  f"errors {len(results.errors)} · server tracebacks {tracebacks}")
+                  f"errors {len(results.errors)} (questions never asked: {results.not_asked}) · server tracebacks {tracebacks}")
     for error in results.errors[:10]:
         console.print(f"  [red]{error}[/red]")
 
