@@ -121,8 +121,9 @@ def test_a_kill_during_a_delete(tmp_path: Path, embeddings) -> None:
 
 
 def test_an_incremental_ingest_equals_a_clean_one_whatever_the_order(tmp_path: Path, embeddings) -> None:
-    # b_copy.txt repeats plan.txt's text re-wrapped: which chunk the merge keeps must not depend on arrival order
-    rewrapped = PLAN.replace("\n", "\n\n")
+    # b_copy.txt repeats plan.txt re-wrapped with one sentence more: which of the near-duplicate chunks the merge
+    # keeps must not depend on which file arrived first
+    rewrapped = PLAN.replace("。", "。此外各校应当按时报送有关材料。", 1).replace("\n", "\n\n")
     files = {"a_plan.txt": PLAN, "b_copy.txt": rewrapped, "c_measures.txt": MEASURES}
     expected = clean(tmp_path, files, embeddings, "all")
     corpus = write(tmp_path / "corpus", {"b_copy.txt": rewrapped, "c_measures.txt": MEASURES})
