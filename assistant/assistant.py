@@ -8,6 +8,7 @@ from typing import Any
 from assistant.answer.chain import AnswerChain
 from assistant.config import Settings, load_settings
 from assistant.embeddings import make_embeddings
+from assistant.inputs import validate_input
 from assistant.llm import describe_model, make_chat_model
 from assistant.models import Answer, Hit
 from assistant.retrieve.hybrid import Retriever
@@ -36,11 +37,14 @@ class Assistant:
 
     def ask(self, question: str, history: list[dict[str, str]] | None = None, k: int | None = None,
             sources: list[str] | None = None) -> Answer:
+        """A cited answer; raises InvalidInput (a code, a message) at once for a question or history over the limits."""
+        question, history = validate_input(question, history, self.settings)
         return self.chain.invoke(question, history, k=k, sources=sources)
 
     def stream(self, question: str, history: list[dict[str, str]] | None = None, k: int | None = None,
                sources: list[str] | None = None) -> Iterator[str | Answer]:
-        """Text pieces, then the final Answer."""
+        """Text pieces, then the final Answer; InvalidInput is raised here, before the first piece."""
+        question, history = validate_input(question, history, self.settings)
         return self.chain.stream_answer(question, history, k=k, sources=sources)
 
     def search(self, query: str, **kwargs: Any) -> list[Hit]:

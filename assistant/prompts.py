@@ -1,4 +1,5 @@
-"""Prompt templates live in prompts/*.md (sections '## system' and '## human'); this loads them as LangChain prompts."""
+"""Prompt templates live in prompts/*.md (sections '## system' and '## human'); the package reaches them as
+assistant/_prompts (a link in the checkout, package data in a wheel); this loads them as LangChain prompts."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ from pathlib import Path
 
 from langchain_core.prompts import ChatPromptTemplate
 
-from assistant.config import PROJECT_ROOT
-
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parent / "_prompts"
 
 
 @cache

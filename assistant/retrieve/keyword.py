@@ -6,9 +6,14 @@ rebuild, so the keyword and dense lists can never disagree about which chunks ex
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import bm25s
@@ -19,6 +24,18 @@ from assistant.store_files import write_json_atomic
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 _META = "policy-assistant.json"
 TERMS = "words+chars+bigrams/1"  # how token lists become BM25 terms; a saved index built otherwise is rebuilt
+
+
+@contextmanager
+def _locked(directory: Path, mode: int) -> Iterator[None]:
+    """An flock on '<directory>.lock' beside the index folder (shared to read, exclusive to swap it)."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with open(directory.with_name(directory.name + ".lock"), "a+", encoding="utf-8") as fh:
+        fcntl.flock(fh, mode)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 class KeywordIndex:
@@ -37,26 +54,37 @@ class KeywordIndex:
         return cls(ids, model)
 
     def save(self, directory: Path, fingerprint: str) -> None:
-        """Write the index then its fingerprint file (last, atomically): a half-written index is never trusted."""
+        """Write the index into a fresh folder beside `directory` and swap it in under an exclusive lock, so a
+        concurrent reader sees the old index or the new one, never half of either; a failed save is only a cold
+        cache (the index is rebuilt from the collection next time), never an error."""
         if self.model is None:
             return
-        shutil.rmtree(directory, ignore_errors=True)
-        directory.mkdir(parents=True, exist_ok=True)
-        self.model.save(str(directory), show_progress=False)
-        write_json_atomic(directory / _META, {"fingerprint": fingerprint, "terms": TERMS, "ids": self.ids})
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
+        try:
+            self.model.save(str(staging), show_progress=False)
+            write_json_atomic(staging / _META, {"fingerprint": fingerprint, "terms": TERMS, "ids": self.ids})
+            with _locked(directory, fcntl.LOCK_EX):
+                old = directory.with_name(f".{directory.name}.old.{os.getpid()}")
+                if directory.exists():
+                    directory.rename(old)
+                staging.rename(directory)
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:
+            logging.getLogger(__name__).info("keyword cache not saved: %s", exc)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
     @classmethod
     def load(cls, directory: Path, fingerprint: str) -> KeywordIndex | None:
         """The saved index if it was built from this exact collection state (and term scheme), else None."""
         try:
-            meta = json.loads((directory / _META).read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            return None
-        if meta.get("fingerprint") != fingerprint or meta.get("terms") != TERMS:
-            return None
-        try:
-            model = bm25s.BM25.load(str(directory), show_progress=False)
-        except Exception:
+            with _locked(directory, fcntl.LOCK_SH):
+                meta = json.loads((directory / _META).read_text(encoding="utf-8"))
+                if meta.get("fingerprint") != fingerprint or meta.get("terms") != TERMS:
+                    return None
+                model = bm25s.BM25.load(str(directory), show_progress=False)
+        except Exception:  # missing, half-written by an older version, unreadable: rebuilt from the collection
             return None
         return cls(list(meta["ids"]), model)
 

@@ -415,3 +415,17 @@ def is_subtitle(line: str) -> bool:
     """'——实验小学与陈坊中小学教育共同体汇报材料': a dash-led line that belongs to the title above it."""
     s = line.strip()
     return s.startswith(("——", "--", "—")) and len(s) <= 60 and not re.search("[。！？]", s)
+
+
+# ------------------------------------------------------------------ invisible characters
+# Format characters (Unicode Cf: zero-width space/joiners, bidi embeddings and isolates, soft hyphen, BOM, tags)
+# and control characters other than tab and form feed: a reader never sees them, so a passage that carries them can hide
+# words from the reader or split a term so search misses it. Some CJK PDF fonts also extract with a NUL between
+# characters. All of them are dropped at ingest.
+_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+                        r"\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]")
+
+
+def strip_invisible(text: str) -> str:
+    """Text without zero-width, bidi-control, other format characters and C0/C1 controls (tab and form feed kept)."""
+    return _INVISIBLE.sub("", text)
