@@ -22,6 +22,7 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape as markup_escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -282,7 +283,7 @@ def _verdict_lines(console: Console, summary: dict[str, Any], findings: list[m.F
 def _error(console: Console, exc: AssistantError) -> int:
     """One red line (on stderr when printing to the terminal), exit status 2."""
     err = Console(stderr=True) if console.file is sys.stdout else console
-    err.print(f"[red]error:[/red] {exc}")
+    err.print(f"[red]error:[/red] {markup_escape(str(exc))}")  # '[kb.NAME]' in a message is text, not markup
     return 2
 
 
