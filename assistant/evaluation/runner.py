@@ -105,7 +105,8 @@ def evaluate_item(assistant: Any, item: EvalItem, stored_texts: list[str], judge
         gold=item.gold, answerable=item.answerable, single_passage=single, retrieved_texts=[h.text for h in hits],
         answer=answer.answer, citations=answer.citations, refused=answer.refused,
     ))
-    support = chain_support(assistant, item)
+    own = getattr(answer, "refusal_score", None)  # an answer that scores itself spares the second prepare pass
+    support = None if isinstance(own, int | float) and not isinstance(own, bool) else chain_support(assistant, item)
     row["support"] = support_fields(support)
     row["refusal_score"], row["refusal_score_source"] = answerability_score(answer, support, _refusal_rule())
     if judge_model is not None:
