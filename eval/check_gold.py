@@ -266,7 +266,7 @@ def check_sets(sets_file: Path) -> int:
         print(f"{name} ({spec['split']}, kb {spec['kb']}: {len(kb_names.get(spec['kb'], ()))} files): "
               + ", ".join(f"{t} {n}" for t, n in sorted(counts.items())) + f"; total {sum(counts.values())}")
         try:
-            questions[name] = {json.loads(l)["question"]: name for l in (root / spec["questions"]).read_text(encoding="utf-8").splitlines() if l.strip()}
+            questions[name] = {json.loads(line)["question"]: name for line in (root / spec["questions"]).read_text(encoding="utf-8").splitlines() if line.strip()}
         except (OSError, ValueError, KeyError, TypeError):
             questions[name] = {}
     pairs: dict[str, list[str]] = {}
