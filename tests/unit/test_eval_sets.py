@@ -187,3 +187,24 @@ def test_pair_gaps_flag_only_beyond_the_limit() -> None:
     assert gaps["overall"]["citation_hit"] == pytest.approx(0.10) and gaps["overall"]["hit@5"] == pytest.approx(0.02)
     assert gaps["overall"]["mrr@10"] is None
     assert gaps["flagged"] == ["citation_hit +0.100"]
+
+
+# ---------------------------------------------------------------- the eval command's set options
+def test_eval_command_set_options_are_checked_before_anything_runs(repo: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    def invoke(*args: str):
+        return CliRunner().invoke(app, ["eval", *args, "--out", str(tmp_path / "out"), "--data-dir", str(tmp_path / "d")])
+
+    sets_file = str(repo / "eval" / "sets.toml")
+    mixed = invoke("eval/questions.jsonl", "--sets", sets_file)
+    assert mixed.exit_code == 2 and "--sets takes its questions" in mixed.output
+    lone = invoke("--split", "test")
+    assert lone.exit_code == 2 and "--set and --split need --sets" in lone.output
+    missing = invoke("--sets", str(tmp_path / "nowhere.toml"))
+    assert missing.exit_code == 2 and "cannot read sets file" in missing.output
+    unknown = invoke("--sets", sets_file, "--set", "nope")
+    assert unknown.exit_code == 2 and "unknown set(s) nope" in unknown.output
+    assert not (tmp_path / "out").exists() and not (tmp_path / "d").exists()
