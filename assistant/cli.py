@@ -351,19 +351,20 @@ def eval_command(
     """
     from assistant.evaluation.runner import run_eval, run_sets
 
+    out_console = console if console.is_terminal else Console(width=200)  # a CI log keeps the tables whole
     if sets is not None:
         if file is not None or corpus_dir is not None or thresholds is not None or judge:
             raise AssistantError("--sets takes its questions, knowledge bases and gates from the sets file: "
                                  "drop FILE, --corpus-dir, --thresholds and --judge")
         settings = _settings()
         code = run_sets(settings, sets, out=out, names=set_names or None, split=split, baseline=baseline, mode=mode,
-                        console=console, data_root=data_dir)
+                        console=out_console, data_root=data_dir)
         raise typer.Exit(code)
     if set_names or split is not None:
         raise AssistantError("--set and --split need --sets eval/sets.toml")
     code = run_eval(
         _settings(data_dir, corpus_dir=corpus_dir), file=file or Path("eval/questions.jsonl"), out=out, baseline=baseline,
-        thresholds=thresholds, mode=mode, judge=judge, ingest_first=corpus_dir is not None, console=console,
+        thresholds=thresholds, mode=mode, judge=judge, ingest_first=corpus_dir is not None, console=out_console,
     )
     raise typer.Exit(code)
 
