@@ -44,8 +44,9 @@ lint: setup-test
 
 test: setup-test browser-deps lint
 	$(PY) eval/check_gold.py --questions eval/questions.jsonl --seeds corpus
+	$(PY) eval/check_gold.py --sets eval/sets.toml
 	$(PY) -m pytest -q
-	$(PA) eval eval/questions.jsonl --out eval/out --thresholds eval/thresholds.toml --data-dir .data/eval-index --corpus-dir corpus
+	$(PA) eval --sets eval/sets.toml --split test --out eval/out --data-dir .data/eval
 
 unit: setup-test
 	$(PY) -m pytest -q -m "not integration and not browser"

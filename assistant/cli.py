@@ -424,21 +424,39 @@ def draft(
 @app.command("eval")
 @_friendly
 def eval_command(
-    file: Annotated[Path, typer.Argument(help="eval set (JSONL)")] = Path("eval/questions.jsonl"),
+    file: Annotated[Path | None, typer.Argument(help="eval set (JSONL); default eval/questions.jsonl")] = None,
     out: Annotated[Path, typer.Option("--out", help="report folder")] = Path("eval/out"),
     baseline: Annotated[Path | None, typer.Option("--baseline", help="an earlier --out folder to compare with")] = None,
     thresholds: Annotated[Path | None, typer.Option("--thresholds", help="TOML of metric minimums")] = None,
     mode: Annotated[str | None, typer.Option("--mode", help="extractive | llm (default: llm when configured)")] = None,
     judge: Annotated[bool, typer.Option("--judge", help="LLM-as-judge faithfulness (needs an LLM endpoint)")] = False,
     corpus_dir: Annotated[Path | None, typer.Option("--corpus-dir", help="ingest this folder first if the index is missing or stale")] = None,
+    sets: Annotated[Path | None, typer.Option("--sets", help="run the sets of this file (eval/sets.toml), each on its own KB")] = None,
+    set_names: Annotated[list[str] | None, typer.Option("--set", help="with --sets: only this set (repeatable)")] = None,
+    split: Annotated[str | None, typer.Option("--split", help="with --sets: only the dev or the test sets")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Run the eval set through Assistant.ask; write results, summary and an HTML report; exit 1 on a drop."""
-    from assistant.evaluation.runner import run_eval
+    """Run the eval set through Assistant.ask; write results, summary and an HTML report; exit 1 on a drop.
 
+    With --sets: every set of that file (its KB ingested into <--data-dir, default .data/eval>/<kb>), every set
+    reported, dev and test side by side; only test sets gate.
+    """
+    from assistant.evaluation.runner import run_eval, run_sets
+
+    out_console = console if console.is_terminal else Console(width=200)  # a CI log keeps the tables whole
+    if sets is not None:
+        if file is not None or corpus_dir is not None or thresholds is not None or judge:
+            raise AssistantError("--sets takes its questions, knowledge bases and gates from the sets file: "
+                                 "drop FILE, --corpus-dir, --thresholds and --judge")
+        settings = _settings()
+        code = run_sets(settings, sets, out=out, names=set_names or None, split=split, baseline=baseline, mode=mode,
+                        console=out_console, data_root=data_dir)
+        raise typer.Exit(code)
+    if set_names or split is not None:
+        raise AssistantError("--set and --split need --sets eval/sets.toml")
     code = run_eval(
-        _settings(data_dir, corpus_dir=corpus_dir), file=file, out=out, baseline=baseline,
-        thresholds=thresholds, mode=mode, judge=judge, ingest_first=corpus_dir is not None, console=console,
+        _settings(data_dir, corpus_dir=corpus_dir), file=file or Path("eval/questions.jsonl"), out=out, baseline=baseline,
+        thresholds=thresholds, mode=mode, judge=judge, ingest_first=corpus_dir is not None, console=out_console,
     )
     raise typer.Exit(code)
 

@@ -16,7 +16,12 @@ Checks every line for:
 Warnings (do not fail): gold strings occurring more than 3 times in the corpus, and
 single-passage items whose gold strings cannot all be found within one 400-character window.
 
+With --sets eval/sets.toml it checks every set named there against its own knowledge base instead
+(see check_sets): the item format, each gold string present in the set's KB files, the per-type
+minimums, and that the dev and test sets of a pair share neither files nor questions.
+
 Usage: python eval/check_gold.py [--questions PATH] [--seeds DIR]
+       python eval/check_gold.py --sets eval/sets.toml
 Exit status 1 if any check fails.
 """
 
@@ -26,6 +31,8 @@ import argparse
 import json
 import re
 import sys
+import tomllib
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -106,11 +113,193 @@ def check_history(hist, typ: str) -> list[str]:
     return errs
 
 
+# ---------------------------------------------------------------- --sets: every set against its own KB
+SET_TYPES = {"factual", "paraphrase", "list", "permission", "definition", "comparison", "multi-turn",
+             "multi-passage", "drafting", "unanswerable"}
+KB_SUFFIXES = {".txt", ".md", ".html", ".htm", ".docx", ".pdf"}
+GOLD_MIN, GOLD_MAX = 2, 40  # characters; a gold is a clause copied from one provision, not a paragraph
+
+
+def norm(text: str) -> str:
+    """Width- and whitespace-insensitive form (NFKC folds full-width letters, digits and brackets)."""
+    return WS.sub("", unicodedata.normalize("NFKC", text))
+
+
+def kb_files(kb: dict, root: Path, name: str) -> list[Path]:
+    """The files of a [kb.NAME] table: every text file under `corpus`, or `files` under `dir`."""
+    if "corpus" in kb:
+        base = root / kb["corpus"]
+        return sorted(p for p in base.rglob("*") if p.is_file() and p.suffix.lower() in KB_SUFFIXES
+                      and not any(part.startswith(".") for part in p.relative_to(base).parts))
+    if "dir" in kb and isinstance(kb.get("files"), list):
+        return [root / kb["dir"] / f for f in kb["files"]]
+    raise ValueError(f"[kb.{name}] needs `corpus = DIR` or `dir = DIR` with `files = [...]`")
+
+
+def read_kb(files: list[Path]) -> tuple[dict[str, str], list[str]]:
+    """name -> normalised text of every readable .txt/.md file, and the problems met (missing files)."""
+    texts, problems = {}, []
+    for f in files:
+        if not f.is_file():
+            problems.append(f"{f}: file not found")
+        elif f.suffix.lower() in {".txt", ".md"}:
+            texts[f.name] = norm(f.read_text(encoding="utf-8"))
+    return texts, problems
+
+
+def check_set_item(obj: object, ln: int) -> list[str]:
+    """Format problems of one decoded line of a set (the runner's format plus the type vocabulary)."""
+    if not isinstance(obj, dict):
+        return ["not a JSON object"]
+    errs = []
+    missing, extra = FIELDS - set(obj), set(obj) - FIELDS
+    if missing:
+        errs.append(f"missing fields {sorted(missing)}")
+    if extra:
+        errs.append(f"unexpected fields {sorted(extra)}")
+    typ = obj.get("type")
+    if typ not in SET_TYPES:
+        errs.append(f"unknown type {typ!r}; known: {', '.join(sorted(SET_TYPES))}")
+    if not isinstance(obj.get("question"), str) or not obj["question"].strip():
+        errs.append("empty question")
+    errs += check_history(obj.get("history"), typ)
+    gold, answerable = obj.get("gold"), obj.get("answerable")
+    if not isinstance(gold, list) or not all(isinstance(g, str) and g.strip() for g in gold):
+        return errs + ["gold must be a list of non-empty strings"]
+    if (typ == "unanswerable") != (answerable is False):
+        errs.append("answerable must be false exactly for type unanswerable")
+    if answerable is False and gold:
+        errs.append("an unanswerable item has no gold")
+    if answerable is True and not gold:
+        errs.append("an answerable item needs at least one gold string")
+    if len(set(gold)) != len(gold):
+        errs.append("duplicate gold strings")
+    for g in gold:
+        if not GOLD_MIN <= len(norm(g)) <= GOLD_MAX:
+            errs.append(f"gold {g!r}: {len(norm(g))} characters, keep it {GOLD_MIN}-{GOLD_MAX}")
+    return errs
+
+
+def check_one_set(name: str, spec: dict, texts: dict[str, str], root: Path) -> tuple[list[str], list[str], Counter]:
+    """(failures, warnings, counts per type) of one [sets.NAME]."""
+    failures: list[str] = []
+    warnings: list[str] = []
+    counts: Counter[str] = Counter()
+    path = root / spec["questions"]
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        return [f"{name}: cannot read {path} ({exc.strerror})"], [], counts
+    ids: dict[str, int] = {}
+    for ln, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        where = f"{name} {path.name}:{ln}"
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as e:
+            failures.append(f"{where}: invalid JSON ({e.msg})")
+            continue
+        errs = check_set_item(obj, ln)
+        if isinstance(obj, dict):
+            qid = obj.get("id")
+            if not isinstance(qid, str) or not qid.strip():
+                errs.append("empty id")
+            elif qid in ids:
+                errs.append(f"duplicate id {qid} (first on line {ids[qid]})")
+            else:
+                ids[qid] = ln
+                where += f" ({qid})"
+            counts[obj.get("type", "?")] += 1
+            golds = [g for g in obj.get("gold", []) if isinstance(g, str)] if isinstance(obj.get("gold"), list) else []
+            for g in golds:
+                found = sum(t.count(norm(g)) for t in texts.values())
+                if not found:
+                    errs.append(f"gold {g!r}: NOT FOUND in the files of kb {spec['kb']}")
+                elif found > 3:
+                    warnings.append(f"{where}: gold {g!r} occurs {found} times in kb {spec['kb']}")
+            found_all = golds and all(any(norm(g) in t for t in texts.values()) for g in golds)
+            if found_all and len(golds) > 1 and obj.get("type") not in ("comparison", "multi-passage"):
+                if not fits_one_window([norm(g) for g in golds], texts):
+                    warnings.append(f"{where}: gold strings not within one {WINDOW}-character window")
+        failures += [f"{where}: {e}" for e in errs]
+    for typ, need in (spec.get("min_count") or {}).items():
+        have = sum(counts.values()) if typ == "total" else counts[typ]
+        if have < need:
+            failures.append(f"{name}: {have} {typ} items, need >= {need}")
+    return failures, warnings, counts
+
+
+def check_sets(sets_file: Path) -> int:
+    """Every set of sets.toml against its own KB; dev and test of one pair share no KB file and no question."""
+    root = sets_file.resolve().parent.parent
+    try:
+        config = tomllib.loads(sets_file.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        print(f"FAIL  {sets_file}: {exc}")
+        return 1
+    kbs, sets = config.get("kb", {}), config.get("sets", {})
+    failures: list[str] = []
+    warnings: list[str] = []
+    kb_texts: dict[str, dict[str, str]] = {}
+    kb_names: dict[str, set[str]] = {}
+    for name, kb in kbs.items():
+        try:
+            files = kb_files(kb, root, name)
+        except ValueError as exc:
+            failures.append(str(exc))
+            continue
+        kb_texts[name], problems = read_kb(files)
+        kb_names[name] = {f.name for f in files}
+        failures += [f"kb {name}: {p}" for p in problems]
+        if not files:
+            failures.append(f"kb {name}: no files")
+    questions: dict[str, dict[str, str]] = {}
+    for name, spec in sets.items():
+        missing = [k for k in ("questions", "kb", "split") if k not in spec]
+        if missing or spec.get("kb") not in kbs or spec.get("split") not in ("dev", "test"):
+            failures.append(f"{name}: needs questions, kb (one of {sorted(kbs)}) and split = dev|test")
+            continue
+        f, w, counts = check_one_set(name, spec, kb_texts.get(spec["kb"], {}), root)
+        failures += f
+        warnings += w
+        print(f"{name} ({spec['split']}, kb {spec['kb']}: {len(kb_names.get(spec['kb'], ()))} files): "
+              + ", ".join(f"{t} {n}" for t, n in sorted(counts.items())) + f"; total {sum(counts.values())}")
+        try:
+            questions[name] = {json.loads(line)["question"]: name for line in (root / spec["questions"]).read_text(encoding="utf-8").splitlines() if line.strip()}
+        except (OSError, ValueError, KeyError, TypeError):
+            questions[name] = {}
+    pairs: dict[str, list[str]] = {}
+    for name, spec in sets.items():
+        if "pair" in spec:
+            pairs.setdefault(spec["pair"], []).append(name)
+    for pair, names in pairs.items():
+        devs = [n for n in names if sets[n].get("split") == "dev"]
+        tests = [n for n in names if sets[n].get("split") == "test"]
+        for d in devs:
+            for t in tests:
+                kd, kt = sets[d].get("kb"), sets[t].get("kb")
+                if kd != kt and kb_names.get(kd, set()) & kb_names.get(kt, set()):
+                    failures.append(f"pair {pair}: {d} and {t} share KB files {sorted(kb_names[kd] & kb_names[kt])}")
+                shared = set(questions.get(d, {})) & set(questions.get(t, {}))
+                if shared:
+                    failures.append(f"pair {pair}: {len(shared)} question(s) in both {d} and {t}")
+    for w in warnings:
+        print(f"WARN  {w}")
+    for f in failures:
+        print(f"FAIL  {f}")
+    print("OK" if not failures else f"{len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     ap.add_argument("--seeds", type=Path, default=None)
+    ap.add_argument("--sets", type=Path, default=None, help="eval/sets.toml: check every set against its own KB")
     args = ap.parse_args()
+    if args.sets is not None:
+        return check_sets(args.sets)
 
     seed_dir = args.seeds or next((d for d in SEED_CANDIDATES if d.is_dir() and any(d.glob("*.txt"))), None)
     if seed_dir is None:

@@ -90,6 +90,43 @@ def chart_baseline(current: Mapping[str, float | None], baseline: Mapping[str, f
     return _png(fig)
 
 
+def chart_refusal_curves(curves: Mapping[str, Mapping[str, Any] | None],
+                         points: Mapping[str, tuple[float | None, float | None]] | None = None) -> str:
+    """Refusal recall against false-refusal rate as the refusal threshold moves, one line per set; a dot marks each
+    set's actual decisions, the dotted line the 3 % false-refusal target."""
+    from matplotlib.figure import Figure
+
+    drawn = {name: c for name, c in curves.items() if c}
+    if not drawn:
+        return "<p class='na'>no refusal score in the results: no curve</p>"
+    fig = Figure(figsize=(6, 4.5))
+    ax = fig.subplots()
+    for name, curve in drawn.items():
+        xs = [p["false_refusal_rate"] for p in curve["points"]]
+        ys = [p["refusal_recall"] for p in curve["points"]]
+        line = ax.step(xs, ys, where="post", label=f"{name} (AUC {curve['auc']:.2f})")[0]
+        fr, rr = (points or {}).get(name, (None, None))
+        if fr is not None and rr is not None:
+            ax.plot([fr], [rr], "o", color=line.get_color())
+    ax.axvline(next(iter(drawn.values()))["max_false_refusal"], color="#999", linestyle=":", linewidth=1)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("false-refusal rate (answerable items refused)")
+    ax.set_ylabel("refusal recall (unanswerable items refused)")
+    ax.set_title("refusal curve (dot: the answers' own decisions)")
+    ax.legend(fontsize=8, loc="lower right")
+    return _png(fig)
+
+
+def _curve_note(curve: Mapping[str, Any] | None, source: str | None = None) -> str:
+    if not curve:
+        return ""
+    at = curve["recall_at_max_false_refusal"]
+    return (f"<p>{curve['n_unanswerable']} unanswerable and {curve['n_answerable']} answerable items scored"
+            f"{f' ({escape(source)})' if source else ''}; AUC {curve['auc']:.3f}; refusal recall at ≤ "
+            f"{curve['max_false_refusal']:.0%} false refusals: {fmt(at)}</p>")
+
+
 def _overall_table(summary: Mapping[str, Any], thresholds: Thresholds, findings: Sequence[Finding],
                    baseline: Mapping[str, Any] | None) -> str:
     failed = {f.metric for f in findings}
@@ -177,6 +214,11 @@ def render_report(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
         html.append("<ul class='reasons'>" + "".join(f"<li>{escape(f.describe())}</li>" for f in findings) + "</ul>")
     html += ["<h2>overall</h2>", _overall_table(summary, thresholds, findings, baseline)]
     html += ["<h2>per type</h2>", _type_table(summary), chart_by_type(summary["by_type"])]
+    if summary.get("refusal_curve"):
+        sources = sorted({r["refusal_score_source"] for r in rows if r.get("refusal_score_source")})
+        html += ["<h2>refusal curve</h2>", _curve_note(summary["refusal_curve"], ", ".join(sources) or None),
+                 chart_refusal_curves({"this set": summary["refusal_curve"]}, {"this set": (
+                     summary["overall"].get("false_refusal_rate"), summary["overall"].get("refusal_recall"))})]
     latencies = [r["latency_ms"] for r in rows if r.get("latency_ms") is not None]
     if latencies:
         html += ["<h2>latency</h2>", chart_latency(latencies)]
@@ -184,5 +226,76 @@ def render_report(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],
         html += ["<h2>baseline vs current</h2>", chart_baseline(summary["overall"], baseline["overall"])]
     html.append(f"<h2>failing items ({len(failing)} of {len(rows)})</h2>")
     html += [_item_html(r) for r in failing]
+    html.append("</body></html>")
+    return "\n".join(html)
+
+
+PAIR_COLUMNS = ("citation_hit", "false_refusal_rate", "refusal_recall", "refusal_precision", "hit@1", "hit@5", "mrr@10")
+
+
+def _pair_table(report: Mapping[str, Any], dev: str, test: str, gap: Mapping[str, Any]) -> str:
+    """Per type (overall first): each metric as dev, test and dev − test; a gap over the limit is marked."""
+    sets = report["sets"]
+    head = "<tr><th>type</th><th>n dev/test</th>" + "".join(
+        f"<th>{escape(m)}<br>dev · test · Δ</th>" for m in PAIR_COLUMNS) + "</tr>"
+    rows = [head]
+    types = ["overall", *[t for t in sets[dev]["by_type"] if t in sets[test]["by_type"]]]
+    for t in types:
+        dv = sets[dev]["overall"] if t == "overall" else sets[dev]["by_type"][t]
+        tv = sets[test]["overall"] if t == "overall" else sets[test]["by_type"][t]
+        gv = gap["overall"] if t == "overall" else gap["by_type"][t]
+        nd = sets[dev]["n"]["overall"] if t == "overall" else sets[dev]["n"]["by_type"][t]
+        nt = sets[test]["n"]["overall"] if t == "overall" else sets[test]["n"]["by_type"][t]
+        cells = []
+        for m in PAIR_COLUMNS:
+            g = gv.get(m)
+            cls = "fail" if g is not None and abs(g) > gap["limit"] + 1e-9 else ""
+            cells.append(f'<td class="{cls}">{fmt(dv.get(m))} · {fmt(tv.get(m))} · {"–" if g is None else f"{g:+.3f}"}</td>')
+        rows.append(f"<tr><td>{escape(t)}</td><td>{nd}/{nt}</td>{''.join(cells)}</tr>")
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def render_sets_report(report: Mapping[str, Any]) -> str:
+    """The overview of a sets run: every set's verdict, each dev/test pair side by side, every refusal curve."""
+    sets = report["sets"]
+    verdict = "PASS" if report["exit_code"] == 0 else "FAIL"
+    html = [
+        "<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>policy-assistant eval: sets</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>policy-assistant eval, {len(sets)} set(s): <span class='verdict-{verdict.lower()}'>{verdict}</span></h1>",
+        f"<p>sets file {escape(str(report.get('sets_file')))} · mode {escape(str(report.get('mode')))} · git "
+        f"{escape(str(report.get('git_commit')))} · {fmt(report.get('wall_s'))} s · only test sets gate</p>",
+        "<table><tr><th>set</th><th>split</th><th>kb</th><th>items</th><th>citation_hit</th><th>false_refusal_rate</th>"
+        "<th>refusal_recall</th><th>hit@5</th><th>mrr@10</th><th>gate</th><th>report</th></tr>",
+    ]
+    for name, s in sets.items():
+        o = s["overall"]
+        gate = ("FAIL" if s["exit_code"] else "pass") if s["gated"] else ("errors" if s["errors"] else "not gated")
+        cls = "fail" if s["exit_code"] else ("pass" if s["gated"] else "")
+        html.append(
+            f"<tr class='{cls}'><td>{escape(name)}</td><td>{escape(s['split'])}</td><td>{escape(s['kb'])}</td>"
+            f"<td>{s['n']['overall']}</td>" + "".join(f"<td>{fmt(o.get(m))}</td>" for m in
+                                                      ("citation_hit", "false_refusal_rate", "refusal_recall", "hit@5", "mrr@10"))
+            + f"<td>{gate}</td><td><a href='{escape(name)}/report.html'>{escape(name)}/report.html</a></td></tr>")
+    html.append("</table>")
+    for s_name, s in sets.items():
+        if s["findings"]:
+            html.append("<ul class='reasons'>" + "".join(f"<li>{escape(s_name)}: {escape(f['message'])}</li>"
+                                                        for f in s["findings"]) + "</ul>")
+    for pair, entry in report.get("pairs", {}).items():
+        for label, gap in entry["gaps"].items():
+            dev, test = (x.strip() for x in label.split("−"))
+            html.append(f"<h2>{escape(pair)}: dev {escape(dev)} vs test {escape(test)}</h2>")
+            if gap["flagged"]:
+                html.append(f"<p class='reasons'>dev − test beyond ±{gap['limit']}: "
+                            + "; ".join(escape(f) for f in gap["flagged"]) + "</p>")
+            html.append(_pair_table(report, dev, test, gap))
+    html.append("<h2>refusal curves</h2>")
+    html += [_curve_note(s["refusal_curve"]).replace("<p>", f"<p><b>{escape(n)}</b>: ", 1) for n, s in sets.items()]
+    html.append(chart_refusal_curves({n: s["refusal_curve"] for n, s in sets.items()},
+                                     {n: (s["overall"].get("false_refusal_rate"), s["overall"].get("refusal_recall"))
+                                      for n, s in sets.items()}))
+    for name, s in sets.items():
+        html += [f"<h2>{escape(name)} per type</h2>", _type_table(s), chart_by_type(s["by_type"])]
     html.append("</body></html>")
     return "\n".join(html)

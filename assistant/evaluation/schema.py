@@ -99,20 +99,25 @@ def load_thresholds(path: Path | None) -> Thresholds:
         raise EvalFileError(f"{path}: cannot read thresholds ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise EvalFileError(f"{path}: not valid TOML ({exc})") from None
+    return thresholds_from_tables(data, str(path))
+
+
+def thresholds_from_tables(data: dict[str, Any], where: str) -> Thresholds:
+    """Thresholds from `min`, `max` and `tolerance` tables (a thresholds file, or one set's tables in sets.toml)."""
     known = set(METRICS) | set(OPTIONAL_METRICS)
     unknown_tables = set(data) - {"min", "max", "tolerance"}
     if unknown_tables:
-        raise EvalFileError(f"{path}: unknown table(s) {sorted(unknown_tables)}; use [min], [max], [tolerance]")
+        raise EvalFileError(f"{where}: unknown table(s) {sorted(unknown_tables)}; use [min], [max], [tolerance]")
     tables: dict[str, dict[str, float]] = {}
     for table in ("min", "max", "tolerance"):
         values = data.get(table, {})
         if not isinstance(values, dict):
-            raise EvalFileError(f"{path}: [{table}] must be a table of metric = number")
+            raise EvalFileError(f"{where}: [{table}] must be a table of metric = number")
         for metric, value in values.items():
             if metric not in known and not (table == "tolerance" and metric == "default"):
-                raise EvalFileError(f"{path}: [{table}] unknown metric {metric!r}; known: {', '.join(sorted(known))}")
+                raise EvalFileError(f"{where}: [{table}] unknown metric {metric!r}; known: {', '.join(sorted(known))}")
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise EvalFileError(f"{path}: [{table}] {metric} must be a number")
+                raise EvalFileError(f"{where}: [{table}] {metric} must be a number")
         tables[table] = {k: float(v) for k, v in values.items()}
     tolerance = tables["tolerance"]
     default = tolerance.pop("default", Thresholds.default_tolerance)

@@ -178,3 +178,127 @@ def test_baseline_regression_detected(seed_index, assistant, files, tmp_path) ->
     # every ratio metric more than 0.02 below the perfect baseline, plus p95 (slower than 1 ms, tolerance 0.5 ms);
     # latency_p50_ms has no tolerance listed, so it is not compared
     assert worse == expected | {"latency_p95_ms"}
+
+
+# ---------------------------------------------------------------- sets.toml: every set on its own KB
+LAW_TEXT = """# 某市学校安全条例
+
+<!-- INFO END -->
+
+## 第一章 总则
+
+第一条 学校应当实行门卫制度。学校安全保卫人员有权要求出入学校的人员出示身份证件。
+
+第二条 每年三月份最后一周为学校安全教育周。
+
+第三条 发生学校安全事故，学校应当在二十四小时内向主管的教育行政部门报告。
+"""
+SET_ITEMS = {
+    "dev": [
+        {"id": "d1", "type": "factual", "question": "学校安全教育周是哪一周？", "history": [],
+         "gold": ["每年三月份最后一周"], "answerable": True},
+        {"id": "d2", "type": "unanswerable", "question": "学校保安每月工资是多少元？", "history": [], "gold": [],
+         "answerable": False},
+    ],
+    "test": [
+        {"id": "t1", "type": "factual", "question": "学校出了安全事故，多长时间内要报告？", "history": [],
+         "gold": ["在二十四小时内向主管的教育行政部门报告"], "answerable": True},
+        {"id": "t2", "type": "unanswerable", "question": "学校安全事故的赔偿标准是每人多少万元？", "history": [],
+         "gold": [], "answerable": False},
+    ],
+}
+
+
+def sets_repo(root: Path, test_gate: str) -> Path:
+    (root / "kb").mkdir(parents=True, exist_ok=True)
+    (root / "kb" / "安全条例.md").write_text(LAW_TEXT, encoding="utf-8")
+    (root / "eval").mkdir(exist_ok=True)
+    for split, items in SET_ITEMS.items():
+        write_jsonl(root / "eval" / f"{split}.jsonl", items)
+    sets_file = root / "eval" / "sets.toml"
+    sets_file.write_text(f"""
+[kb.law]
+dir = "kb"
+files = ["安全条例.md"]
+[sets.law-dev]
+questions = "eval/dev.jsonl"
+kb = "law"
+split = "dev"
+pair = "law"
+[sets.law-test]
+questions = "eval/test.jsonl"
+kb = "law"
+split = "test"
+pair = "law"
+{test_gate}
+""", encoding="utf-8")
+    return sets_file
+
+
+@pytest.fixture(scope="module")
+def sets_run(embeddings, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from assistant.config import Settings
+    from assistant.evaluation.runner import run_sets
+
+    root = tmp_path_factory.mktemp("sets-repo")
+    sets_file = sets_repo(root, '[sets.law-test.min]\n"hit@5" = 0.0\n[sets.law-test.max]\nlatency_p95_ms = 600000\n')
+    settings = Settings(data_dir=root / ".data", corpus_dir=root / "kb")
+    con = console()
+    code = run_sets(settings, sets_file, out=root / "out", console=con, embeddings=embeddings, root=root)
+    return {"code": code, "root": root, "settings": settings, "sets_file": sets_file, "embeddings": embeddings,
+            "text": con.file.getvalue()}  # type: ignore[attr-defined]
+
+
+def test_sets_run_ingests_each_kb_and_reports_every_set(sets_run) -> None:
+    from assistant.evaluation.runner import run_sets
+
+    assert sets_run["code"] == 0, sets_run["text"]
+    root, out = sets_run["root"], sets_run["root"] / "out"
+    assert (root / ".data" / "eval" / "law" / "manifest.json").is_file()  # its own data dir under <data-dir>/eval/
+    assert "1 ingested" in sets_run["text"]
+    for name, items in (("law-dev", SET_ITEMS["dev"]), ("law-test", SET_ITEMS["test"])):
+        summary = json.loads((out / name / "summary.json").read_text(encoding="utf-8"))
+        assert summary["set"] == name and summary["n"]["overall"] == len(items)
+        assert {"overall", "by_type", "findings", "exit_code", "refusal_curve"} <= set(summary)
+        rows = [json.loads(line) for line in (out / name / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert [r["id"] for r in rows] == [i["id"] for i in items]
+        for r in rows:  # the chain's refusal evidence and the score that reproduces its decision
+            assert r["support"] is not None and isinstance(r["refusal_score"], float)
+            assert (r["refusal_score"] < 0) == r["refused"], r
+    overview = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert list(overview["sets"]) == ["law-dev", "law-test"]
+    assert overview["sets"]["law-test"]["gated"] and not overview["sets"]["law-dev"]["gated"]
+    gap = overview["pairs"]["law"]["gaps"]["law-dev − law-test"]
+    assert set(gap["overall"]) >= {"citation_hit", "hit@5"} and gap["limit"] == 0.05
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "law: dev law-dev vs test law-test" in html and "law-test/report.html" in html
+    assert "refusal curves" in html and "data:image/png;base64," in html
+    assert "eval: law pair" in sets_run["text"]
+
+    # a second run re-ingests nothing; a test set's impossible gate fails the run, the dev set never gates
+    impossible = sets_repo(root, '[sets.law-test.min]\ncitation_hit = 1.01\n')
+    con = console()
+    code = run_sets(sets_run["settings"], impossible, out=root / "out2", names=["law-test"], console=con,
+                    embeddings=sets_run["embeddings"], root=root)
+    text = con.file.getvalue()  # type: ignore[attr-defined]
+    assert code == 1 and "0 ingested, 1 unchanged" in text and "law-test citation_hit" in text
+    assert not (root / "out2" / "law-dev").exists()
+    assert run_sets(sets_run["settings"], impossible, out=root / "out3", split="dev", console=console(),
+                    embeddings=sets_run["embeddings"], root=root) == 0
+
+
+def test_sets_run_bad_input_exits_2_before_ingesting(embeddings, tmp_path) -> None:
+    from assistant.config import Settings
+    from assistant.evaluation.runner import run_sets
+
+    sets_file = sets_repo(tmp_path, "")
+    (tmp_path / "kb" / "安全条例.md").unlink()
+    con = console()
+    code = run_sets(Settings(data_dir=tmp_path / ".data"), sets_file, out=tmp_path / "out", console=con,
+                    embeddings=embeddings, root=tmp_path)
+    assert code == 2 and "[kb.law] of set law-dev: not found" in con.file.getvalue()  # type: ignore[attr-defined]
+    assert not (tmp_path / ".data").exists() and not (tmp_path / "out").exists()
+    con = console()
+    assert run_sets(Settings(data_dir=tmp_path / ".data"), sets_file, out=tmp_path / "out", names=["nope"], console=con,
+                    embeddings=embeddings, root=tmp_path) == 2
+    assert "unknown set(s) nope" in con.file.getvalue()  # type: ignore[attr-defined]
