@@ -9,6 +9,16 @@ from assistant.errors import IndexMissing
 from assistant.store_files import read_json
 
 
+def _first(entry: dict[str, Any], key: str) -> str:
+    return str(entry["chunks"][0].get(key, "")) if entry.get("chunks") else ""
+
+
+def _title(name: str, entry: dict[str, Any]) -> str:
+    """The file's document title (first article's), the file name only when the text states none."""
+    titles = entry.get("titles") or [_first(entry, "article_title")]
+    return str(titles[0] or name)
+
+
 def index_stats(settings: Settings) -> dict[str, Any]:
     """files, chunks, model, dimension, data dir, last ingest time, and per-file chunk counts."""
     manifest = read_json(settings.manifest_path, None)
@@ -26,6 +36,10 @@ def index_stats(settings: Settings) -> dict[str, Any]:
         "file_list": [
             {
                 "source": name,
+                "title": _title(name, entry),  # what a person calls the file: its (first) document's title
+                "titles": entry.get("titles") or [],
+                "doc_type": _first(entry, "doc_type"),
+                "version_date": entry.get("version_date") or _first(entry, "version_date"),
                 "chunks": len({loc["id"] for loc in entry["chunks"]}),
                 "articles": entry.get("articles", 0),
                 "ingested_at": entry.get("ingested_at"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -21,7 +22,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.config import Settings
 from assistant.embeddings import embedding_name, make_embeddings
-from assistant.errors import UnsupportedFile
+from assistant.errors import AssistantError, UnsupportedFile
 from assistant.index import Index, chunk_sentences
 from assistant.ingest.chunk import Chunk, chunk_article
 from assistant.ingest.load import SUPPORTED_SUFFIXES, RawDoc, load
@@ -29,6 +30,7 @@ from assistant.ingest.structure import Article, structure
 from assistant.ingest.tombstones import is_tombstoned, read_tombstones
 from assistant.store_files import IngestLock, read_json, write_json_atomic
 from assistant.text import zh
+from assistant.text.profile import profile_for
 from assistant.text.tokenizer import place_names, tokenize
 
 MANIFEST_VERSION = 1
@@ -108,17 +110,40 @@ def parse(raw: RawDoc, settings: Settings) -> _Parsed:
     """Structure and chunk one loaded file; tokens for the keyword index include the heading path and the
     places and schools its article's lead names (what the chunk is about, though only the lead says it:
     '建湖那个教育集团用…比喻' finds the 木桶理论 passage of the 建湖 report)."""
-    articles = structure(raw.lines, raw.path.stem, raw.heading_lines)
+    articles = structure(raw.lines, raw.path.stem, raw.heading_lines, raw.title, cleaning_patterns(settings))
     chunks: list[Chunk] = []
     for article in articles:
         names = place_names(article.text[:_LEAD_CHARS])
         for c in chunk_article(
             article, raw.source, settings.chunk_min_chars, settings.chunk_max_chars, settings.chunk_overlap_sentences
         ):
+            # the heading path starts with the title: every chunk is found by its document's title and byline
             c.tokens = tokenize(c.heading.replace(" > ", " ") + " " + c.text)
-            c.tokens += tokenize(" ".join(n for n in names if n not in c.text))
+            c.tokens += tokenize(" ".join(n for n in [*names, article.author] if n and n not in c.text))
             chunks.append(c)
     return _Parsed(raw, articles, chunks)
+
+
+def cleaning_patterns(settings: Settings) -> tuple[re.Pattern[str], ...]:
+    """The corpus profile's boilerplate patterns (`cleaning.txt` of the defaults and of the corpus's .profile)."""
+    return _compiled(tuple(profile_for(settings.corpus_dir, settings.profile_dir).entries("cleaning.txt")))
+
+
+@cache
+def _compiled(entries: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    patterns = []
+    for entry in entries:
+        try:
+            patterns.append(re.compile(entry))
+        except re.error as exc:
+            raise AssistantError(f"corpus profile cleaning.txt: bad pattern {entry!r}: {exc}") from None
+    return tuple(patterns)
+
+
+def parser_state(settings: Settings) -> str:
+    """The parser fingerprint plus the profile's cleaning patterns: a changed profile re-parses every file."""
+    extra = "\n".join(p.pattern for p in cleaning_patterns(settings))
+    return parser_fingerprint() + ("" if not extra else ":" + hashlib.sha256(extra.encode()).hexdigest()[:8])
 
 
 def _location(c: Chunk) -> dict[str, Any]:
@@ -132,6 +157,12 @@ def _location(c: Chunk) -> dict[str, Any]:
         "char_end": c.char_end,
         "article_index": c.article_index,
         "chunk_index": c.chunk_index,
+        "doc_type": c.doc_type,
+        "issuer": c.issuer,
+        "doc_number": c.doc_number,
+        "date": c.date,
+        "version_date": c.version_date,
+        "author": c.author,
     }
 
 
@@ -207,7 +238,7 @@ def ingest(
         files: dict[str, dict[str, Any]] = dict(manifest.get("files", {}))
         # the cleaning/structure/chunking code changed since the last run: every file is parsed again (chunk ids
         # are content hashes, so only chunks whose text really changed are embedded)
-        reparse = bool(files) and manifest.get("parser") != parser_fingerprint()
+        reparse = bool(files) and manifest.get("parser") != parser_state(settings)
 
         stored = {r["id"]: r for r in index.get()}
         # a file whose chunks are not all in the store (data/chroma deleted or rebuilt) is parsed again
@@ -303,6 +334,8 @@ def ingest(
                 "sha256": item.raw.sha256,
                 "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "articles": len(item.articles),
+                "titles": [a.title for a in item.articles],
+                "version_date": item.articles[0].version_date if item.articles else "",
                 "chunks": locations,
             }
             summary.ingested.append(name)
@@ -351,7 +384,9 @@ def ingest(
             write_json_atomic(doc_path(settings, name), {
                 "source": name,
                 "articles": [
-                    {"index": a.index, "title": a.title, "text": a.text, "start_line": a.start_line, "end_line": a.end_line}
+                    {"index": a.index, "title": a.title, "text": a.text, "start_line": a.start_line, "end_line": a.end_line,
+                     "doc_type": a.doc_type, "issuer": a.issuer, "doc_number": a.doc_number, "date": a.date,
+                     "version_date": a.version_date, "author": a.author}
                     for a in item.articles
                 ],
             })
@@ -361,7 +396,7 @@ def ingest(
             "version": MANIFEST_VERSION,
             "embedding": embedding_name(embeddings),
             "dimension": int(getattr(embeddings, "dimension", 0) or 0),
-            "parser": parser_fingerprint(),
+            "parser": parser_state(settings),
             "last_ingest": datetime.now(UTC).isoformat(timespec="seconds"),
             "files": files,
         }
