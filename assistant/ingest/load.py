@@ -331,20 +331,31 @@ def _load_pdf(data: bytes) -> Extracted:
             raise ValueError(f"unreadable PDF: page {number}: {_short(exc)}") from None
     if not any(text.strip() for text in texts):
         raise ValueError("no text layer; OCR it first")
-    page_lines = [[line.strip() for line in _split(text.rstrip("\n"))] for text in texts]
+    page_lines = [[_pdf_unspace(line).strip() for line in _split(text.rstrip("\n"))] for text in texts]
     repeated = _pdf_running_lines(page_lines)
     lines: list[str] = []
-    for printed in page_lines:
-        lines.extend(_pdf_join([line for line in printed if line not in repeated]))
+    for number, printed in enumerate(page_lines):
+        first = next((line for line in printed if line), "")
+        # page 1 has no running header yet: a line repeated atop later pages that opens it is the title
+        lines.extend(_pdf_join([line for line in printed if line not in repeated or (number == 0 and line == first)]))
     title = max(sizes, key=lambda t: (sizes[t], len(t))) if sizes else ""
     return lines, set(), title if title and max(sizes.values()) > min(sizes.values()) else ""
+
+
+def _pdf_unspace(line: str) -> str:
+    """'第 十 四 条   受 到': a line whose every character pypdf set apart; its single spaces go, a real space
+    (a wider gap) stays one space."""
+    tokens = [t for t in line.split(" ") if t]
+    if len(tokens) < 5 or sum(1 for t in tokens if len(t) == 1) < 0.8 * len(tokens):
+        return line  # words, not characters set apart
+    return re.sub(r" {2,}", " ", re.sub(r"(?<=\S) (?=\S)", "", line))
 
 
 def _pdf_sizes(sizes: dict[str, float]) -> Callable[..., None]:
     """A pypdf text visitor that records the rendered font size of each piece of text."""
 
     def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
-        piece = text.strip().replace("\x00", "")
+        piece = _pdf_unspace(text.replace("\x00", "")).strip()
         if zh.cjk_count(piece) >= 2:
             scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
             sizes[piece] = max(sizes.get(piece, 0.0), float(size) * scale)
@@ -380,6 +391,8 @@ def _pdf_join(lines: list[str]) -> list[str]:
             and not (zh.legal_article(line) or zh.legal_part(line) or zh.outline_mark(line) or zh.is_page_number(line))
         ):
             out[-1] = previous + line
+        elif previous and line and zh.legal_article(previous) == previous:
+            out[-1] = f"{previous} {line}"  # '第十四条' set on a line of its own
         else:
             out.append(line)
     return out
@@ -390,7 +403,8 @@ def _pdf_join(lines: list[str]) -> list[str]:
 _HTML_ALWAYS_DROP = ("script", "style", "noscript", "template", "svg", "iframe", "head")
 _HTML_BOILERPLATE = {"nav", "header", "footer", "aside", "form"}
 _HTML_NAV_HINT = re.compile(
-    r"nav(?:i|bar|igation)?(?![a-z])|menu|breadcrumb|footer|sidebar|side-bar", re.IGNORECASE
+    r"nav(?:i|bar|igation)?(?![a-z])|menu|breadcrumb|crumb|footer|sidebar|side-bar|(?<![\w-])header(?![\w-])|banner|share|copyright",
+    re.IGNORECASE
 )
 _HTML_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _HTML_BLOCKS = _HTML_HEADINGS | {

@@ -133,6 +133,10 @@ def join_paragraphs(numbered: list[tuple[int, str]], heading_lines: frozenset[in
     return paragraphs
 
 
+def _span_chars(paragraphs: list[Paragraph]) -> int:
+    return sum(len(p.text) for p in paragraphs)
+
+
 def _has_body(paragraphs: list[Paragraph]) -> bool:
     return sum(len(p.text) for p in paragraphs if not p.is_heading) >= 60 or len(paragraphs) >= 3
 
@@ -149,16 +153,17 @@ def split_articles(paragraphs: list[Paragraph], fallback_title: str, format_titl
     body: list[Paragraph] = []
     numbered = False  # the body has had a top-level marker past 一、 (二、, 三、 ...)
     legal = False  # the body has had a 第X条: a law is one document, its title-like lines are its own
+    stated = zh.normalize(format_title) if format_title else ""
 
     def flush() -> None:
         nonlocal titles, title_paras, bylines, explicit, body, numbered, legal
         numbered = legal = False
         if body:
-            if not articles and len(titles) > 1 and not zh.is_subtitle(titles[0]):
-                titles = titles[1:]  # the file's own title line above the first article's title
-            fallback = zh.normalize(format_title) if not articles and format_title else fallback_title
+            fallback = stated if not articles and stated else fallback_title
             if not articles and not explicit and fallback in titles:
                 explicit = fallback  # the format says which line is the title
+            elif not articles and len(titles) > 1 and not zh.is_subtitle(titles[0]):
+                titles = titles[1:]  # the file's own title line above the first article's title
             title = _pick_title(explicit, titles, fallback, body[0].text)
             # the title lines stay the article's first paragraphs: searchable and quotable like its text
             kept = [t for t in title_paras if t.text in title]
@@ -170,6 +175,9 @@ def split_articles(paragraphs: list[Paragraph], fallback_title: str, format_titl
         titles, title_paras, bylines, explicit, body = [], [], [], "", []
 
     for i, p in enumerate(paragraphs):
+        if stated and not articles and p.text == stated and _span_chars(body) < 200:
+            titles, title_paras, bylines, body = [p.text], [p], [], []  # above the format's title: page furniture
+            continue
         mark = _ARTICLE_MARK.match(p.text)
         if mark:
             flush()
