@@ -499,7 +499,7 @@ _DOC_NUMBER = re.compile(
 
 def doc_number(text: str) -> str:
     """The 文号 of a document: '浙教基〔2020〕12号', '中华人民共和国国务院令第188号'; '' when text has none."""
-    m = _DOC_NUMBER.search(text)
+    m = _DOC_NUMBER.search(_CN_DATE.sub(" ", text))
     return re.sub(r"\s+", "", m.group(0)) if m else ""
 
 
