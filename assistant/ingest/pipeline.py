@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -26,7 +25,7 @@ from assistant.errors import AssistantError, UnsupportedFile
 from assistant.index import Index, chunk_sentences
 from assistant.ingest.chunk import Chunk, chunk_article
 from assistant.ingest.load import SUPPORTED_SUFFIXES, RawDoc, load
-from assistant.ingest.structure import Article, structure
+from assistant.ingest.structure import Article, Cleaning, structure
 from assistant.ingest.tombstones import is_tombstoned, read_tombstones
 from assistant.store_files import IngestLock, read_json, write_json_atomic
 from assistant.text import zh
@@ -124,25 +123,24 @@ def parse(raw: RawDoc, settings: Settings) -> _Parsed:
     return _Parsed(raw, articles, chunks)
 
 
-def cleaning_patterns(settings: Settings) -> tuple[re.Pattern[str], ...]:
-    """The corpus profile's boilerplate patterns (`cleaning.txt` of the defaults and of the corpus's .profile)."""
+def cleaning_patterns(settings: Settings) -> Cleaning:
+    """The corpus profile's cleaning rules (`cleaning.txt` of the defaults and of the corpus's .profile)."""
     return _compiled(tuple(profile_for(settings.corpus_dir, settings.profile_dir).entries("cleaning.txt")))
 
 
 @cache
-def _compiled(entries: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    patterns = []
-    for entry in entries:
-        try:
-            patterns.append(re.compile(entry))
-        except re.error as exc:
-            raise AssistantError(f"corpus profile cleaning.txt: bad pattern {entry!r}: {exc}") from None
-    return tuple(patterns)
+def _compiled(entries: tuple[str, ...]) -> Cleaning:
+    try:
+        return Cleaning.from_entries(list(entries))
+    except ValueError as exc:
+        raise AssistantError(f"corpus profile cleaning.txt: {exc}") from None
 
 
 def parser_state(settings: Settings) -> str:
     """The parser fingerprint plus the profile's cleaning patterns: a changed profile re-parses every file."""
-    extra = "\n".join(p.pattern for p in cleaning_patterns(settings))
+    rules = cleaning_patterns(settings)
+    extra = "\n".join(p.pattern for p in rules.drop) + "\ncut:" + "\n".join(p.pattern for p in rules.cut)
+    extra = "" if not (rules.drop or rules.cut) else extra
     return parser_fingerprint() + ("" if not extra else ":" + hashlib.sha256(extra.encode()).hexdigest()[:8])
 
 

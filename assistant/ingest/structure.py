@@ -73,13 +73,46 @@ class Article:
         return "\n".join(p.text for p in self.paragraphs)
 
 
-def clean_lines(lines: list[str], cleaning: tuple[re.Pattern[str], ...] = ()) -> list[tuple[int, str]]:
+@dataclass(frozen=True)
+class Cleaning:
+    """A corpus profile's cleaning.txt: lines matching a `drop` pattern go; a `cut` pattern's match ('cut:REGEX',
+    a journal's running header glued to a sentence) is cut from the line and the rest stays."""
+
+    drop: tuple[re.Pattern[str], ...] = ()
+    cut: tuple[re.Pattern[str], ...] = ()
+
+    @classmethod
+    def from_entries(cls, entries: list[str]) -> Cleaning:
+        """Compile profile entries; raises ValueError naming a pattern that is no regular expression."""
+        drop: list[re.Pattern[str]] = []
+        cut: list[re.Pattern[str]] = []
+        for entry in entries:
+            pattern = entry[4:] if entry.startswith("cut:") else entry
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad pattern {pattern!r}: {exc}") from None
+            (cut if entry.startswith("cut:") else drop).append(compiled)
+        return cls(tuple(drop), tuple(cut))
+
+    def line(self, raw: str) -> str:
+        """The normalised line, '' when it is boilerplate (the language's rules or the profile's)."""
+        for pattern in self.cut:
+            raw = pattern.sub("", raw.lstrip(), count=1)
+        text = zh.normalize(raw)
+        if not text or zh.is_boilerplate(text) or zh.is_page_number(text) or any(p.search(text) for p in self.drop):
+            return ""
+        return text
+
+
+def clean_lines(lines: list[str], cleaning: Cleaning | None = None) -> list[tuple[int, str]]:
     """(line number, normalised text) for every line worth keeping: boilerplate (the language's rules and the
-    corpus profile's `cleaning` patterns), page numbers and blank lines dropped."""
+    corpus profile's `cleaning`), page numbers and blank lines dropped."""
+    rules = cleaning or Cleaning()
     kept = []
     for number, raw in enumerate(lines, start=1):
-        text = zh.normalize(raw)
-        if text and not zh.is_boilerplate(text) and not zh.is_page_number(text) and not any(c.search(text) for c in cleaning):
+        text = rules.line(raw)
+        if text:
             kept.append((number, text))
     return kept
 
@@ -359,7 +392,7 @@ def structure(
     fallback_title: str,
     heading_lines: frozenset[int] = frozenset(),
     format_title: str = "",
-    cleaning: tuple[re.Pattern[str], ...] = (),
+    cleaning: Cleaning | None = None,
 ) -> list[Article]:
     """The whole cleaning path for one file: lines -> clean -> paragraphs -> articles with heading paths.
 

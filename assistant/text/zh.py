@@ -72,7 +72,6 @@ def _fullwidth_punct(text: str) -> str:
 
 _MD_IMAGE = re.compile(r"!\[.*?\]\(https?://[^)\s]*\)")
 _IMAGE_ONLY = re.compile(r"!\[.*\]\(https?://[^)\s]*\)")
-_RUNNING_HEADER = re.compile(r"^(?:The Horizon of Education|新教育\s*上旬刊)\s*\d*")
 _DOWNLOAD_ID = re.compile(r"^\d{6,}_(?=[\u4e00-\u9fff])")  # '219382126_集团化办学的思考与实践': a saved page's id
 
 
@@ -88,7 +87,6 @@ def normalize(text: str) -> str:
     text = text.replace("<正>", "")
     if not _IMAGE_ONLY.fullmatch(text.strip()):  # a lone image stays for is_boilerplate to recognise
         text = _MD_IMAGE.sub("", text)  # '![alt](https://….png)正文…': the image goes, the text stays
-    text = _RUNNING_HEADER.sub("", text)  # a journal's page header glued to the first sentence of the page
     text = _DOWNLOAD_ID.sub("", text.lstrip())  # the id goes, the title it was glued to stays
     text = re.sub(r"\s+相似文献\s*$", "", text)  # search-result pages end each abstract with this link
     text = _SPACE_BETWEEN_CJK.sub("", text)
@@ -111,7 +109,7 @@ _BOILERPLATE = [
         r"下载文档前请自行甄别",
         r"如文档侵犯您的权益|请联系客服反馈|人工客服工作时间",  # item 3 of the same download notice
         r"仅部分预览.*不可在线预览",
-        r"^[-\s\d、.]*(?:该文档|本文档|文档)?.*(?:下载|预览).*(?:积分|会员|下载券|原创力|道客)",
+        r"^[-\s\d、.]*(?:该文档|本文档|文档)?.*(?:下载|预览).*(?:积分|会员|下载券)",
         r"^相似文献$",
         r"^\d{1,3}[.、．]$",  # a lone list number of a search-result page
         r"共查询到\d+条相似文献",
@@ -121,10 +119,6 @@ _BOILERPLATE = [
         r"^Copyright|版权所有|ICP备",
         r"^首页\s*\|",
         r"官方微博|高级检索",
-        r"时间[:：].*下载本文",
-        r"作者[:：]\s*会员上传",
-        r"写写帮文库",
-        r"小编为你整理了",
         r"^简介[:：]",
         r"^-?\s*\d+、\s*(?:\"|“)?仅部分预览",
         r"^(?:上一篇|下一篇|返回顶部|点击查看|扫一扫|分享到)",

@@ -12,7 +12,7 @@ from assistant.ingest.chunk import Chunk, chunk_article
 from assistant.ingest.load import load
 from assistant.ingest.structure import Article, structure
 from assistant.text import zh
-from bench.formats import LAWS_DEV, FORMATS, cjk_font, convert
+from bench.formats import FORMATS, LAWS_DEV, cjk_font, convert
 
 TEACHERS = LAWS_DEV / "教师法(2009-08-27).md"
 CERTIFICATES = LAWS_DEV / "教师资格条例(1995-12-12).md"

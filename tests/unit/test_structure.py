@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from assistant.ingest.chunk import Chunk, chunk_article, chunk_id_for
-from assistant.ingest.structure import Article, Paragraph, clean_lines, join_paragraphs, structure
+from assistant.ingest.structure import Article, Cleaning, Paragraph, clean_lines, join_paragraphs, structure
 from assistant.text import zh
+from assistant.text.profile import profile_for
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 SEEDS = sorted(p.name for p in CORPUS.glob("*.txt"))
@@ -27,9 +28,12 @@ def raw_lines(prefix: str) -> list[str]:
     return _path(prefix).read_text(encoding="utf-8").split("\n")
 
 
+SEED_CLEANING = Cleaning.from_entries(profile_for(CORPUS).entries("cleaning.txt"))  # corpus/.profile/cleaning.txt
+
+
 @cache
 def articles(prefix: str) -> list[Article]:
-    return structure(raw_lines(prefix), _path(prefix).stem)
+    return structure(raw_lines(prefix), _path(prefix).stem, cleaning=SEED_CLEANING)
 
 
 @cache
@@ -68,7 +72,7 @@ def test_an_articles_first_line_loses_the_page_number_and_title_and_keeps_the_by
 
 
 def test_clean_lines_drop_boilerplate_and_keep_line_numbers() -> None:
-    kept = dict(clean_lines(raw_lines("002")[:12]))
+    kept = dict(clean_lines(raw_lines("002")[:12], SEED_CLEANING))
     assert 3 not in kept and 4 not in kept  # 时间:...下载本文作者:会员上传 / 简介:写写帮文库小编...
     assert kept[1] == "加强校际合作促进均衡发展"
     assert kept[6] == "第一篇：加强校际合作促进均衡发展"
@@ -430,7 +434,7 @@ def test_a_known_sentence_is_never_split_across_chunks() -> None:
 
 
 def test_chunk_ids_are_stable_content_hashes() -> None:
-    again = [c for a in structure(raw_lines("004"), "004") for c in chunk_article(a, "renamed.txt")]
+    again = [c for a in structure(raw_lines("004"), "004", cleaning=SEED_CLEANING) for c in chunk_article(a, "renamed.txt")]
     first = [c for _, found in chunks("004") for c in found]
     assert [c.chunk_id for c in again] == [c.chunk_id for c in first]  # name and title do not enter the id
     assert len({c.chunk_id for c in first}) == len(first)
