@@ -389,6 +389,7 @@ def _pdf_join(lines: list[str]) -> list[str]:
             and zh.cjk_count(previous) >= widest * 0.8
             and not zh.ends_sentence(previous)
             and not (zh.legal_article(line) or zh.legal_part(line) or zh.outline_mark(line) or zh.is_page_number(line))
+            and not zh.history_entry(line)
         ):
             out[-1] = previous + line
         elif previous and line and zh.legal_article(previous) == previous:

@@ -127,6 +127,8 @@ def _joins(previous: Paragraph, line: str, before: Paragraph | None = None) -> b
     """
     if zh.ends_sentence(previous.text) or _repeats_title(previous.text, line):
         return False
+    if zh.history_entry(previous.text) or zh.history_entry(line) or zh.legal_article(line) or zh.legal_part(line):
+        return False  # a law's history line, article and chapter each stand on their own line
     if " | " in line or " | " in previous.text:  # table rows (docx, markdown) are lines of their own
         return False
     single = previous.start_line == previous.end_line
@@ -316,7 +318,9 @@ def describe(article: Article, fallback_title: str) -> None:
     article.doc_number = next((n for p in front if (n := zh.doc_number(p.text))), "")
     bylines = [p.text for p in article.paragraphs[:_FRONT_PARAGRAPHS] if p.is_byline]
     article.author = "；".join(re.split("来源[:：]", re.sub("^作者[:：]", "", b))[0].strip() for b in bylines)
-    article.version_date = article.version_date or article.date or zh.date_in_name(fallback_title)
+    # a date the file is named with (laws are saved as '教育法(2021-04-29)') is a later amendment the text's
+    # history may not list yet
+    article.version_date = max(article.version_date or article.date, zh.date_in_name(fallback_title))
     article.doc_type = zh.doc_type(article.title) or ("论文" if article.author else "")
 
 
