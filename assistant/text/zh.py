@@ -527,13 +527,13 @@ def is_page_number(line: str) -> bool:
     return bool(_PAGE_NUMBER.match(line.strip()))
 
 
-_SITE_SEPARATORS = re.compile(r"\s*(?:[|｜_]|\s[-—–]\s|——)\s*")
+_SITE_SEPARATORS = re.compile(rf"\s*(?:[|｜_]|\s[-—–]\s|——|(?<=[{CJK}])[-—–](?=[{CJK}]))\s*")
 
 
 def page_title(title: str) -> str:
     """An HTML <title> without its site name: '教育部关于…的通知 - 中华人民共和国教育部' -> the longest part."""
     parts = [p.strip() for p in _SITE_SEPARATORS.split(title.strip()) if p.strip()]
-    return max(parts, key=cjk_count) if parts else ""
+    return max(parts, key=lambda p: (bool(doc_type(p)), cjk_count(p))) if parts else ""  # a document's name ends in its type
 
 
 def date_in_name(name: str) -> str:
