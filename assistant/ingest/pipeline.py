@@ -174,15 +174,23 @@ class _NearDuplicates:
     def __init__(self) -> None:
         self.by_sentence: dict[str, set[str]] = {}
         self.sentences: dict[str, dict[str, int]] = {}
+        self.versions: dict[str, set[tuple[str, str]]] = {}  # chunk id -> (title, version date) of its documents
 
-    def add(self, chunk_id: str, text: str) -> None:
+    def add(self, chunk_id: str, text: str, version: tuple[str, str] = ("", "")) -> None:
         keys = _sentence_keys(text)
         self.sentences[chunk_id] = keys
+        self.versions.setdefault(chunk_id, set()).add(version)
         for k in keys:
             self.by_sentence.setdefault(k, set()).add(chunk_id)
 
-    def match(self, text: str) -> str | None:
-        """The stored chunk best covering this text, when stored chunks already hold ≥80% of its sentences."""
+    def _other_version(self, chunk_id: str, version: tuple[str, str]) -> bool:
+        """The chunk belongs to another version of the same document: an amendment must keep its own words."""
+        title, date = version
+        return bool(title) and any(t == title and d != date for t, d in self.versions.get(chunk_id, ()))
+
+    def match(self, text: str, version: tuple[str, str] = ("", "")) -> str | None:
+        """The stored chunk best covering this text, when stored chunks already hold ≥80% of its sentences (a
+        chunk of another version of the same document never counts)."""
         keys = _sentence_keys(text)
         total = sum(keys.values())
         if not total:
@@ -193,7 +201,10 @@ class _NearDuplicates:
         shared: dict[str, int] = {}
         for k, n in keys.items():
             for cid in self.by_sentence.get(k, ()):
-                shared[cid] = shared.get(cid, 0) + n
+                if not self._other_version(cid, version):
+                    shared[cid] = shared.get(cid, 0) + n
+        if not shared:
+            return None
         best = max(sorted(shared), key=lambda cid: shared[cid])
         return best if shared[best] / total >= 0.5 else None
 
@@ -303,7 +314,7 @@ def ingest(
             if name not in parsed:
                 for loc in entry["chunks"]:
                     if loc["id"] in texts:
-                        near.add(loc["id"], texts[loc["id"]])
+                        near.add(loc["id"], texts[loc["id"]], (loc.get("article_title", ""), loc.get("version_date", "")))
         for name in sorted(parsed):
             item = parsed[name]
             locations = []
@@ -311,15 +322,16 @@ def ingest(
                 cid = c.chunk_id
                 # `near` holds the new state so far; a chunk outside it is decided as a fresh ingest would decide
                 # it, even when an earlier version of a file left it in the store (then it costs no embedding)
+                version = (c.article_title, c.version_date)
                 if cid not in near.sentences:
-                    match = near.match(c.text)
+                    match = near.match(c.text, version)
                     if match:
                         cid = match
                     else:
                         if cid not in texts or reparse:  # stored tokens stay unless the tokenizer may have changed
                             tokens[cid] = " ".join(c.tokens)
                         texts[cid] = c.text
-                        near.add(cid, c.text)
+                        near.add(cid, c.text, version)
                 elif reparse:  # same text, but the tokenizer or its word lists may have changed
                     tokens[cid] = " ".join(c.tokens)
                 loc = _location(c)

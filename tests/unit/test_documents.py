@@ -123,3 +123,20 @@ def test_history_lines_dates_issuers_and_numbers() -> None:
     assert zh.issuer_of("1993年2月6日 上海市第九届人民代表大会常务委员会第四十一次会议通过") == "上海市人民代表大会常务委员会"
     assert zh.doc_number("浙江省教育厅 浙教基〔2020〕12号") == "浙教基〔2020〕12号"
     assert zh.page_title("关于做好招生工作的通知 - 中华人民共和国教育部") == "关于做好招生工作的通知"
+
+
+def test_an_amended_article_is_not_merged_into_the_older_versions_text() -> None:
+    from assistant.ingest.pipeline import _NearDuplicates
+
+    old = (
+        "第十一条 凡年满六周岁的儿童，其父母或者其他法定监护人应当送其入学接受并完成义务教育。"
+        "适龄儿童、少年因身体状况需要延缓入学的，由区、县批准。"
+        "学校应当按照规定做好适龄儿童、少年的入学登记和学籍管理工作，不得拒绝接收。"
+        "义务教育学校不得以任何形式举行或者变相举行入学考试，不得以各类竞赛成绩作为招生依据。"
+        "区教育行政部门应当为居住在本区的适龄儿童、少年提供就近入学的学位。"
+    )
+    new = old.replace("区、县", "区")
+    near = _NearDuplicates()
+    near.add("old", old, ("上海市实施办法", "2009-02-24"))
+    assert near.match(new, ("上海市实施办法", "2024-09-27")) is None  # another version keeps its own words
+    assert near.match(new, ("另一份文件", "2024-09-27")) == "old"  # a re-wrapped copy elsewhere is still merged
