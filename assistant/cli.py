@@ -21,6 +21,9 @@ console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # a suggested command must stay on one line to copy
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="index directory (env POLICY_ASSISTANT_DATA_DIR)")]
+AsOf = Annotated[
+    str | None, typer.Option("--as-of", help="YYYY-MM-DD: only the document versions in force on that date")
+]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -40,6 +43,13 @@ def _friendly(fn: F) -> F:
 
 def _settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
     return load_settings(data_dir=data_dir, **overrides)
+
+
+def _version(item: Any) -> str:
+    """'（2009-08-27版）' for a hit or citation with a version date, '（旧版 …）' for a superseded version."""
+    if not item.version_date:
+        return ""
+    return f"（{item.version_date}版）" if item.latest_version else f"（旧版 {item.version_date}）"
 
 
 def _print_json(data: Any) -> None:
@@ -181,6 +191,12 @@ def stats(
         if key != "file_list":
             table.add_row(key, str(value))
     console.print(table)
+    files = Table(title="files")
+    for col in ("title", "type", "version", "chunks", "file"):
+        files.add_column(col)
+    for entry in info["file_list"]:
+        files.add_row(entry["title"], entry["doc_type"], entry["version_date"], str(entry["chunks"]), entry["source"])
+    console.print(files)
 
 
 def _has_content(text: str) -> bool:
@@ -224,6 +240,7 @@ def search(
     source: Annotated[list[str] | None, typer.Option("--source", help="only these files (repeatable)")] = None,
     batch: Annotated[Path | None, typer.Option("--batch", help="file of queries (lines or JSONL)")] = None,
     neighbours: Annotated[bool, typer.Option("--neighbours", help="add the previous/next chunk as context")] = False,
+    as_of: AsOf = None,
     data_dir: DataDir = None,
 ) -> None:
     """Hybrid search (jieba BM25 + dense, fused); a table, or the hit contract with --json."""
@@ -235,7 +252,7 @@ def search(
         raise typer.BadParameter("give a query or --batch FILE (not both)")
     if query is not None and not _has_content(query):
         raise typer.BadParameter("the query is empty")
-    settings = _settings(data_dir)
+    settings = _settings(data_dir, as_of=as_of)
     items = _read_batch(batch) if batch else [{"id": None, "question": query}]
     retriever = Retriever(settings)
 
@@ -257,12 +274,12 @@ def search(
             _print_json([as_dict(h) for h in hits])
             continue
         table = Table(show_lines=True)
-        for col in ("#", "score", "kw", "dense", "source", "heading / lines", "text"):
+        for col in ("#", "score", "kw", "dense", "document / source", "heading / lines", "text"):
             table.add_column(col)
         for h in hits:
             table.add_row(
                 str(h.rank), f"{h.score:.3f}", str(h.keyword_rank or "-"), str(h.dense_rank or "-"),
-                ", ".join(h.sources), f"{h.heading}\n行 {h.start_line}-{h.end_line}",
+                f"《{h.title}》{_version(h)}\n{', '.join(h.sources)}", f"{h.heading}\n行 {h.start_line}-{h.end_line}",
                 h.text[:160] + ("…" if len(h.text) > 160 else ""),
             )
         console.print(table)
@@ -290,7 +307,7 @@ def render_answer(answer: Any) -> None:
     if sources:
         console.print("[dim]可能相关：[/dim]" if answer.refused else "[dim]来源：[/dim]")
     for c in sources:
-        console.print(f"  [{c.n}] {', '.join(c.sources)} · 《{c.article_title}》 · {c.heading} · 第{c.start_line}-{c.end_line}行")
+        console.print(f"  [{c.n}] 《{c.title or c.article_title}》{_version(c)} · {c.heading} · {', '.join(c.sources)} 第{c.start_line}-{c.end_line}行")
         console.print(f"      “{c.quote[:120]}”", style="dim")
     console.print(f"[dim]{answer.mode} · {answer.model} · {answer.latency_ms:.0f} ms[/dim]")
 
@@ -304,6 +321,7 @@ def ask(
     k: Annotated[int | None, typer.Option("--k", min=1, help="passages to answer from")] = None,
     batch: Annotated[Path | None, typer.Option("--batch", help="JSONL with id, question, optional history")] = None,
     source: Annotated[list[str] | None, typer.Option("--source", help="only these files (repeatable)")] = None,
+    as_of: AsOf = None,
     data_dir: DataDir = None,
 ) -> None:
     """Answer a question with citations (extractive unless an LLM endpoint is configured)."""
@@ -316,7 +334,7 @@ def ask(
     items: list[dict[str, Any]] = (
         _read_batch(batch) if batch else [{"id": None, "question": question, "history": _read_history(history)}]
     )
-    assistant = Assistant.open(_settings(data_dir))
+    assistant = Assistant.open(_settings(data_dir, as_of=as_of))
     for item in items:
         answer = assistant.ask(item["question"], item.get("history") or [], k=k, sources=source or None)
         if as_json:

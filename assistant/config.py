@@ -83,6 +83,9 @@ class Settings(BaseSettings):
         True, description="search each side of a comparison question ('A和B分别…') too, so both passages are found"
     )
     reranker: str | None = Field(None, description="local sentence-transformers CrossEncoder path (off when unset)")
+    as_of: str | None = Field(
+        None, description="ISO date: search only the document versions in force then (default: prefer the newest)"
+    )
 
     # answering
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint; unset = extractive answers")

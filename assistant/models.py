@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 HIT_FIELDS = (
     "rank", "chunk_id", "text", "sources", "article_title", "heading",
     "start_line", "end_line", "score", "keyword_rank", "dense_rank",
+    # the document model (added 2026-12: extend only)
+    "title", "doc_type", "issuer", "doc_number", "date", "version_date", "author", "latest_version",
 )
 
 
@@ -31,6 +33,14 @@ class Hit:
     score: float
     keyword_rank: int | None = None
     dense_rank: int | None = None
+    title: str = ""  # the document's title (its article's: a file can hold several documents)
+    doc_type: str = ""  # 法律 / 条例 / 办法 / 规定 / 意见 / 通知 / 方案 / 报告 / 论文 … ('' unknown)
+    issuer: str = ""  # who adopted or issued it
+    doc_number: str = ""  # 文号
+    date: str = ""  # ISO date adopted or issued
+    version_date: str = ""  # ISO date of the version quoted (its last amendment)
+    author: str = ""  # byline of a report or paper
+    latest_version: bool = True  # False when a newer version of the same document is in the index
     # not part of the JSON contract: used by the answer chain and the UI
     source: str = ""
     char_start: int = 0
@@ -60,6 +70,15 @@ class Citation(BaseModel):
     end_line: int
     text: str
     quote: str
+    # the document model (extensions with defaults: extend, never rename)
+    title: str = ""
+    doc_type: str = ""
+    issuer: str = ""
+    doc_number: str = ""
+    date: str = ""
+    version_date: str = ""
+    author: str = ""
+    latest_version: bool = True
 
 
 class Answer(BaseModel):

@@ -10,6 +10,16 @@ from assistant.index import stored_chunk_sources
 from assistant.store_files import read_json
 
 
+def _first(entry: dict[str, Any], key: str) -> str:
+    return str(entry["chunks"][0].get(key, "")) if entry.get("chunks") else ""
+
+
+def _title(name: str, entry: dict[str, Any]) -> str:
+    """The file's document title (first article's), the file name only when the text states none."""
+    titles = entry.get("titles") or [_first(entry, "article_title")]
+    return str(titles[0] or name)
+
+
 def index_stats(settings: Settings) -> dict[str, Any]:
     """files, chunks, model, dimension, data dir, last ingest time, and per-file chunk counts.
 
@@ -37,6 +47,10 @@ def index_stats(settings: Settings) -> dict[str, Any]:
         "file_list": [
             {
                 "source": name,
+                "title": _title(name, files.get(name, {})),  # what a person calls the file: its document's title
+                "titles": files.get(name, {}).get("titles") or [],
+                "doc_type": _first(files.get(name, {}), "doc_type"),
+                "version_date": files.get(name, {}).get("version_date") or _first(files.get(name, {}), "version_date"),
                 "chunks": per_source[name],
                 "articles": files.get(name, {}).get("articles", 0),
                 "ingested_at": files.get(name, {}).get("ingested_at"),

@@ -7,6 +7,8 @@ nothing. Each run is a fresh child process, so peak RSS is that run's own (model
 
     python bench/ingest.py [--scale 10] [--seed 7]
     python bench/ingest.py --ratio [CORPUS ...]   # fresh ingest time over the model's time for each distinct chunk once
+    python bench/ingest.py --laws 91 --only-laws    # the laws-dev corpus (../shared/corpora/laws-dev), all 91 files
+    python bench/ingest.py --laws 12 --only-laws    # its first 12 files (a quick run on a loaded machine)
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from assistant.ingest.structure import structure  # noqa: E402
 from assistant.text import zh  # noqa: E402
 
 CORPUS = ROOT / "corpus"
+LAWS_DEV = ROOT.parent / "shared" / "corpora" / "laws-dev"
 
 
 class TimedEmbeddings(Embeddings):
@@ -96,6 +99,8 @@ def generate(target: Path, scale: int, seed: int) -> int:
             for article in structure(path.read_text(encoding="utf-8").split("\n"), path.stem):
                 out += [article.title, ""]
                 for paragraph in article.paragraphs:
+                    if paragraph.is_title:
+                        continue  # written above
                     mark = zh.outline_mark(paragraph.text) if paragraph.is_heading else None
                     lead = zh.heading_label(mark) if mark else ""
                     sentences = zh.split_sentences(mark.rest if mark else paragraph.text)
@@ -198,6 +203,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=int, default=10, help="copies of the seed corpus in the large run")
     parser.add_argument("--seed", type=int, default=7, help="random seed of the generated corpus")
+    parser.add_argument("--laws", type=int, default=0, help="also ingest this many laws-dev files (91: all of them)")
+    parser.add_argument("--only-laws", action="store_true", help="skip the seed and scaled corpora")
     parser.add_argument("--child", nargs=2, metavar=("CORPUS", "DATA"), help=argparse.SUPPRESS)
     parser.add_argument("--ratio", nargs="*", type=Path, metavar="CORPUS",
                         help="only the ingest/embedding time ratio, for these corpora (default: the seeds)")
@@ -216,9 +223,19 @@ def main() -> None:
     console = Console(width=max(Console().width, 130))  # the table stays whole when piped to a file
     rows: list[tuple[str, dict[str, Any]]] = []
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
-        big = Path(tmp) / f"corpus-{args.scale}x"
-        generate(big, args.scale, args.seed)
-        for label, corpus in [("seed corpus", CORPUS), (f"{args.scale}× corpus", big)]:
+        runs: list[tuple[str, Path]] = []
+        if not args.only_laws:
+            big = Path(tmp) / f"corpus-{args.scale}x"
+            generate(big, args.scale, args.seed)
+            runs += [("seed corpus", CORPUS), (f"{args.scale}× corpus", big)]
+        if args.laws:
+            laws = Path(tmp) / "laws"
+            laws.mkdir()
+            chosen = sorted(p for p in LAWS_DEV.glob("*.md") if p.name.lower() != "readme.md")[: args.laws]
+            for path in chosen:
+                (laws / path.name).write_bytes(path.read_bytes())
+            runs.append((f"laws-dev ({len(chosen)} of 91 files)", laws))
+        for label, corpus in runs:
             data = Path(tmp) / f"data-{corpus.name}"
             console.print(f"[dim]ingesting {label} ...[/dim]")
             rows.append((label, measure(corpus, data)))

@@ -63,6 +63,8 @@ def citation(n: int, hit: Hit, quote: str) -> Citation:
     return Citation(
         n=n, chunk_id=hit.chunk_id, sources=hit.sources, article_title=hit.article_title, heading=hit.heading,
         start_line=hit.start_line, end_line=hit.end_line, text=hit.text, quote=quote,
+        title=hit.title, doc_type=hit.doc_type, issuer=hit.issuer, doc_number=hit.doc_number, date=hit.date,
+        version_date=hit.version_date, author=hit.author, latest_version=hit.latest_version,
     )
 
 

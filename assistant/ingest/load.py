@@ -20,6 +20,7 @@ import docx
 import pypdf
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
+from docx.document import Document as DocxDocument
 from docx.opc.exceptions import PackageNotFoundError
 from docx.styles.style import BaseStyle
 from docx.table import Table
@@ -34,7 +35,7 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged PDF's recoverabl
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
 MIB = 1024 * 1024
 
-Extracted = tuple[list[str], set[int]]  # lines, 1-based heading line numbers
+Extracted = tuple[list[str], set[int], str]  # lines, 1-based heading line numbers, the title the format states
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class RawDoc:
     sha256: str
     size: int
     mtime: float
+    title: str = ""  # what the format calls the title (docx Title style, '# ', <h1>/<title>, PDF's largest line)
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ def load(path: Path, max_bytes: int = 20 * MIB, limits: Limits | None = None) ->
         raise UnsupportedFile(path, "empty file")
     try:
         _check_container(suffix, data, limits)
-        lines, headings = _extract(suffix, data, limits)
+        lines, headings, title = _extract(suffix, data, limits)
     except ValueError as exc:
         raise UnsupportedFile(path, str(exc)) from None
     if lines and lines[-1] == "":
@@ -110,6 +112,7 @@ def load(path: Path, max_bytes: int = 20 * MIB, limits: Limits | None = None) ->
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
         mtime=stat.st_mtime,
+        title=title.strip(),
     )
 
 
@@ -154,17 +157,17 @@ def _extract(suffix: str, data: bytes, limits: Limits) -> Extracted:
     extractor = _EXTRACTORS[suffix]
     if limits.timeout_s is not None and limits.memory_mb is not None:
         try:
-            lines, headings = run_limited(extractor, data, limits.timeout_s, limits.memory_mb)
+            lines, headings, title = run_limited(extractor, data, limits.timeout_s, limits.memory_mb)
         except ParserLimit as exc:
             raise ValueError(str(exc)) from None
     else:
         try:
-            lines, headings = extractor(data)
+            lines, headings, title = extractor(data)
         except RecursionError:
             raise ValueError("nested too deeply to parse") from None
     if suffix in (".md", ".markdown"):
         lines = _strip_raw_html(lines)
-    return [zh.strip_invisible(line) for line in lines], headings
+    return [zh.strip_invisible(line) for line in lines], headings, zh.strip_invisible(title)
 
 
 _RAW_HTML_BLOCK = re.compile(r"<(script|style|iframe|object|embed|noscript|template|svg)\b", re.IGNORECASE)
@@ -233,7 +236,7 @@ def _short(exc: Exception) -> str:
 
 
 def _load_txt(data: bytes) -> Extracted:
-    return _split(decode_text(data)), set()
+    return _split(decode_text(data)), set(), ""
 
 
 _MD_FENCE = re.compile(r"^ {0,3}(```|~~~)")
@@ -245,6 +248,7 @@ _MD_LINK_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]+\S+")
 _MD_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 _MD_BULLET = re.compile(r"^([ \t]*)[-*+][ \t]+")
 _MD_INLINE = (
+    (re.compile(r"<!--.*?-->"), ""),  # HTML comments are not rendered ('<!-- INFO END -->')
     (re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])"), ""),  # images go entirely
     (re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])"), r"\1"),  # [text](url) and [text][ref] -> text
     (re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>"), r"\1"),  # autolinks
@@ -269,6 +273,7 @@ def _load_markdown(data: bytes) -> Extracted:
     headings: set[int] = set()
     in_code = False
     previous = ""  # the previous source line when it was a plain paragraph line, else ""
+    title = ""  # the first level-1 '# ' heading
     for number, line in enumerate(_split(decode_text(data)), start=1):
         if _MD_FENCE.match(line):
             in_code = not in_code
@@ -291,12 +296,14 @@ def _load_markdown(data: bytes) -> Extracted:
         atx = _MD_ATX.match(line)
         if atx:
             headings.add(number)
+            if not title and re.match(r"^ {0,3}#(?!#)", line):
+                title = _md_inline(atx.group(1)).strip()
             line = atx.group(1)
         line = _MD_BULLET.sub(r"\1", _MD_QUOTE.sub("", line))
         if line.lstrip().startswith("|"):
             line = " | ".join(cell.strip() for cell in line.strip().strip("|").split("|"))
         lines.append(_md_inline(line))
-    return lines, headings
+    return lines, headings, title
 
 
 # ------------------------------------------------------------------ docx
@@ -332,25 +339,94 @@ def _docx_table_rows(table: Table) -> Iterable[str]:
             yield " | ".join(cells)
 
 
+def _docx_title(document: DocxDocument, paragraphs: list[Paragraph]) -> str:
+    """The Title-style paragraph, else the first Heading 1, else the core properties' title."""
+    for wanted in ("title", "heading 1", "标题 1", "标题"):
+        for p in paragraphs:
+            if (p.style is not None and (p.style.name or "").strip().lower() == wanted) and p.text.strip():
+                return p.text.strip()
+    return (document.core_properties.title or "").strip()
+
+
 def _load_docx(data: bytes) -> Extracted:
-    """Body paragraphs and tables in document order (headers, footers and footnotes are not body text)."""
+    """Body paragraphs (auto-numbered ones with their numbers) and tables in document order (headers, footers
+    and footnotes are not body text)."""
     try:
         document = docx.Document(io.BytesIO(data))
         lines: list[str] = []
         headings: set[int] = set()
+        paragraphs: list[Paragraph] = []
+        numbering = _DocxNumbering(document)
         for block in document.iter_inner_content():
             if isinstance(block, Paragraph):
-                parts = _split(block.text)  # <w:br/> inside a paragraph gives '\n'
+                paragraphs.append(block)
+                parts = _split(numbering.label(block) + block.text)  # <w:br/> inside a paragraph gives '\n'
                 if _docx_is_heading(block):
                     headings.update(range(len(lines) + 1, len(lines) + len(parts) + 1))
                 lines.extend(parts)
             else:
                 lines.extend(_docx_table_rows(block))
+        title = _docx_title(document, paragraphs)
     except (PackageNotFoundError, zipfile.BadZipFile):
         raise ValueError("unreadable DOCX: not a .docx (zip) package") from None
     except Exception as exc:  # python-docx/lxml raise many types on damaged files
         raise ValueError(f"unreadable DOCX: {_short(exc)}") from None
-    return lines, headings
+    return lines, headings, title
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _chinese_number(n: int) -> str:
+    """1 -> 一, 12 -> 十二, 25 -> 二十五 (Word's chineseCounting)."""
+    if n < 10:
+        return _CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _CN_DIGITS[tens % 10]) + "十" + (_CN_DIGITS[ones] if ones else "")
+
+
+class _DocxNumbering:
+    """Renders Word's automatic list numbers ('%1.', '（%1）', chineseCounting), which are not in the text."""
+
+    def __init__(self, document: DocxDocument) -> None:
+        self.formats: dict[tuple[str, str], tuple[str, str, int]] = {}  # (numId, ilvl) -> (numFmt, lvlText, start)
+        self.counters: dict[tuple[str, int], int] = {}
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        abstract = {a.get(_W + "abstractNumId"): a for a in root.findall(_W + "abstractNum")}
+        for num in root.findall(_W + "num"):
+            ref = num.find(_W + "abstractNumId")
+            node = abstract.get(ref.get(_W + "val") if ref is not None else None)
+            for lvl in node.findall(_W + "lvl") if node is not None else []:
+                fmt, text, start = lvl.find(_W + "numFmt"), lvl.find(_W + "lvlText"), lvl.find(_W + "start")
+                self.formats[(num.get(_W + "numId") or "", lvl.get(_W + "ilvl") or "0")] = (
+                    fmt.get(_W + "val") if fmt is not None else "decimal",
+                    text.get(_W + "val") if text is not None else "",
+                    int(start.get(_W + "val") or 1) if start is not None else 1,
+                )
+
+    def label(self, paragraph: Paragraph) -> str:
+        ids = paragraph._p.xpath("./w:pPr/w:numPr/w:numId/@w:val")
+        levels = paragraph._p.xpath("./w:pPr/w:numPr/w:ilvl/@w:val")
+        if not ids:
+            return ""
+        num, ilvl = str(ids[0]), str(levels[0]) if levels else "0"
+        fmt, text, start = self.formats.get((num, ilvl), ("decimal", "%1.", 1))
+        if fmt in ("bullet", "none") or not text:
+            return ""
+        level = int(ilvl)
+        for (other, deeper) in list(self.counters):
+            if other == num and deeper > level:
+                del self.counters[(other, deeper)]  # a new item restarts the numbering below it
+        value = self.counters.get((num, level), start - 1) + 1
+        self.counters[(num, level)] = value
+        shown = _chinese_number(value) if fmt.startswith(("chinese", "ideograph", "japaneseCounting")) else str(value)
+        return re.sub(r"%\d", shown, text)
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 # ------------------------------------------------------------------ pdf
@@ -369,17 +445,81 @@ def _load_pdf(data: bytes) -> Extracted:
     if not pages:
         raise ValueError("unreadable PDF: no pages")
     texts = []
+    sizes: dict[str, float] = {}  # first page: each text piece's font size, for the title
     for number, page in enumerate(pages, start=1):
         try:
-            texts.append(page.extract_text() or "")
+            visitor = _pdf_sizes(sizes) if number == 1 else None
+            texts.append((page.extract_text(visitor_text=visitor) or "").replace("\x00", ""))
         except Exception as exc:
             raise ValueError(f"unreadable PDF: page {number}: {_short(exc)}") from None
     if not any(text.strip() for text in texts):
         raise ValueError("no text layer; OCR it first")
+    page_lines = [[_pdf_unspace(line).strip() for line in _split(text.rstrip("\n"))] for text in texts]
+    repeated = _pdf_running_lines(page_lines)
     lines: list[str] = []
-    for text in texts:
-        lines.extend(_split(text.rstrip("\n")))
-    return lines, set()
+    for number, printed in enumerate(page_lines):
+        first = next((line for line in printed if line), "")
+        # page 1 has no running header yet: a line repeated atop later pages that opens it is the title
+        lines.extend(_pdf_join([line for line in printed if line not in repeated or (number == 0 and line == first)]))
+    title = max(sizes, key=lambda t: (sizes[t], len(t))) if sizes else ""
+    return lines, set(), title if title and max(sizes.values()) > min(sizes.values()) else ""
+
+
+def _pdf_unspace(line: str) -> str:
+    """'第 十 四 条   受 到': a line whose every character pypdf set apart; its single spaces go, a real space
+    (a wider gap) stays one space."""
+    tokens = [t for t in line.split(" ") if t]
+    if len(tokens) < 5 or sum(1 for t in tokens if len(t) == 1) < 0.8 * len(tokens):
+        return line  # words, not characters set apart
+    return re.sub(r" {2,}", " ", re.sub(r"(?<=\S) (?=\S)", "", line))
+
+
+def _pdf_sizes(sizes: dict[str, float]) -> Callable[..., None]:
+    """A pypdf text visitor that records the rendered font size of each piece of text."""
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        piece = _pdf_unspace(text.replace("\x00", "")).strip()
+        if zh.cjk_count(piece) >= 2:
+            scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
+            sizes[piece] = max(sizes.get(piece, 0.0), float(size) * scale)
+
+    return visit
+
+
+def _pdf_running_lines(pages: list[list[str]]) -> set[str]:
+    """Lines printed at the top or bottom of most pages (a running header or footer), when there are 3+ pages."""
+    if len(pages) < 3:
+        return set()
+    counts: dict[str, int] = {}
+    for page in pages:
+        edge = [line for line in page if line]
+        for line in set(edge[:2] + edge[-2:]):
+            counts[line] = counts.get(line, 0) + 1
+    return {line for line, n in counts.items() if n >= max(3, len(pages) * 0.6)}
+
+
+def _pdf_join(lines: list[str]) -> list[str]:
+    """A page's lines with Chinese lines the layout wrapped joined again: a line as wide as the page's widest
+    that ends no sentence continues on the next, unless the next opens an article, chapter or item."""
+    widest = max((zh.cjk_count(line) for line in lines), default=0)
+    out: list[str] = []
+    for line in lines:
+        previous = out[-1] if out else ""
+        if (
+            previous
+            and line
+            and widest >= 10
+            and zh.cjk_count(previous) >= widest * 0.8
+            and not zh.ends_sentence(previous)
+            and not (zh.legal_article(line) or zh.legal_part(line) or zh.outline_mark(line) or zh.is_page_number(line))
+            and not zh.history_entry(line)
+        ):
+            out[-1] = previous + line
+        elif previous and line and zh.legal_article(previous) == previous:
+            out[-1] = f"{previous} {line}"  # '第十四条' set on a line of its own
+        else:
+            out.append(line)
+    return out
 
 
 # ------------------------------------------------------------------ html
@@ -387,7 +527,8 @@ def _load_pdf(data: bytes) -> Extracted:
 _HTML_ALWAYS_DROP = ("script", "style", "noscript", "template", "svg", "iframe", "head")
 _HTML_BOILERPLATE = {"nav", "header", "footer", "aside", "form"}
 _HTML_NAV_HINT = re.compile(
-    r"nav(?:i|bar|igation)?(?![a-z])|menu|breadcrumb|footer|sidebar|side-bar", re.IGNORECASE
+    r"nav(?:i|bar|igation)?(?![a-z])|menu|breadcrumb|crumb|footer|sidebar|side-bar|(?<![\w-])header(?![\w-])|banner|share|copyright",
+    re.IGNORECASE
 )
 _HTML_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _HTML_BLOCKS = _HTML_HEADINGS | {
@@ -505,13 +646,17 @@ def _html_row(row: Tag, out: _HtmlLines, root: Tag, root_chars: int) -> None:
 def _load_html(data: bytes) -> Extracted:
     """The page's main text with block elements as lines; scripts, menus, headers and footers left out."""
     soup = BeautifulSoup(decode_text(data), "lxml")
+    page = soup.find("title")
+    page_title = zh.page_title(page.get_text(" ", strip=True)) if page else ""
     for tag in soup.find_all(_HTML_ALWAYS_DROP):
         tag.decompose()
     root = _html_main(soup)
+    h1 = root.find("h1") or soup.find("h1")
+    title = h1.get_text("", strip=True) if h1 is not None else page_title
     out = _HtmlLines()
     _html_walk(root, out, root, len(root.get_text(strip=True)))
     out.end_line()
-    return out.lines, out.headings
+    return out.lines, out.headings, title
 
 
 _EXTRACTORS: dict[str, Callable[[bytes], Extracted]] = {

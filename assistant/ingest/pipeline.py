@@ -26,14 +26,15 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.config import Settings
 from assistant.embeddings import embedding_name, make_embeddings
-from assistant.errors import UnsupportedFile
+from assistant.errors import AssistantError, UnsupportedFile
 from assistant.index import Index, chunk_sentences, sentence_key
 from assistant.ingest.chunk import Chunk, chunk_article
 from assistant.ingest.load import SUPPORTED_SUFFIXES, Limits, RawDoc, file_kind, load, stat_is_regular
-from assistant.ingest.structure import Article, structure
+from assistant.ingest.structure import Article, Cleaning, structure
 from assistant.ingest.tombstones import is_tombstoned, read_tombstones
 from assistant.store_files import IngestLock, read_json, write_json_atomic
 from assistant.text import zh
+from assistant.text.profile import profile_for
 from assistant.text.tokenizer import place_names, tokenize
 
 log = logging.getLogger(__name__)
@@ -171,17 +172,39 @@ def parse(raw: RawDoc, settings: Settings) -> _Parsed:
     """Structure and chunk one loaded file; tokens for the keyword index include the heading path and the
     places and schools its article's lead names (what the chunk is about, though only the lead says it:
     '建湖那个教育集团用…比喻' finds the 木桶理论 passage of the 建湖 report)."""
-    articles = structure(raw.lines, raw.path.stem, raw.heading_lines)
+    articles = structure(raw.lines, raw.path.stem, raw.heading_lines, raw.title, cleaning_patterns(settings))
     chunks: list[Chunk] = []
     for article in articles:
         names = place_names(article.text[:_LEAD_CHARS])
         for c in chunk_article(
             article, raw.source, settings.chunk_min_chars, settings.chunk_max_chars, settings.chunk_overlap_sentences
         ):
+            # the heading path starts with the title: every chunk is found by its document's title and byline
             c.tokens = tokenize(c.heading.replace(" > ", " ") + " " + c.text)
-            c.tokens += tokenize(" ".join(n for n in names if n not in c.text))
+            c.tokens += tokenize(" ".join(n for n in [*names, article.author] if n and n not in c.text))
             chunks.append(c)
     return _Parsed(raw, articles, chunks)
+
+
+def cleaning_patterns(settings: Settings) -> Cleaning:
+    """The corpus profile's cleaning rules (`cleaning.txt` of the defaults and of the corpus's .profile)."""
+    return _compiled(tuple(profile_for(settings.corpus_dir, settings.profile_dir).entries("cleaning.txt")))
+
+
+@cache
+def _compiled(entries: tuple[str, ...]) -> Cleaning:
+    try:
+        return Cleaning.from_entries(list(entries))
+    except ValueError as exc:
+        raise AssistantError(f"corpus profile cleaning.txt: {exc}") from None
+
+
+def parser_state(settings: Settings) -> str:
+    """The parser fingerprint plus the profile's cleaning patterns: a changed profile re-parses every file."""
+    rules = cleaning_patterns(settings)
+    extra = "\n".join(p.pattern for p in rules.drop) + "\ncut:" + "\n".join(p.pattern for p in rules.cut)
+    extra = "" if not (rules.drop or rules.cut) else extra
+    return parser_fingerprint() + ("" if not extra else ":" + hashlib.sha256(extra.encode()).hexdigest()[:8])
 
 
 def _location(c: Chunk) -> dict[str, Any]:
@@ -195,6 +218,12 @@ def _location(c: Chunk) -> dict[str, Any]:
         "char_end": c.char_end,
         "article_index": c.article_index,
         "chunk_index": c.chunk_index,
+        "doc_type": c.doc_type,
+        "issuer": c.issuer,
+        "doc_number": c.doc_number,
+        "date": c.date,
+        "version_date": c.version_date,
+        "author": c.author,
     }
 
 
@@ -208,15 +237,23 @@ class _NearDuplicates:
     def __init__(self) -> None:
         self.by_sentence: dict[str, set[str]] = {}
         self.sentences: dict[str, dict[str, int]] = {}
+        self.versions: dict[str, set[tuple[str, str]]] = {}  # chunk id -> (title, version date) of its documents
 
-    def add(self, chunk_id: str, text: str) -> None:
+    def add(self, chunk_id: str, text: str, version: tuple[str, str] = ("", "")) -> None:
         keys = _sentence_keys(text)
         self.sentences[chunk_id] = keys
+        self.versions.setdefault(chunk_id, set()).add(version)
         for k in keys:
             self.by_sentence.setdefault(k, set()).add(chunk_id)
 
-    def match(self, text: str) -> str | None:
-        """The stored chunk best covering this text, when stored chunks already hold ≥80% of its sentences."""
+    def _other_version(self, chunk_id: str, version: tuple[str, str]) -> bool:
+        """The chunk belongs to another version of the same document: an amendment must keep its own words."""
+        title, date = version
+        return bool(title) and any(t == title and d != date for t, d in self.versions.get(chunk_id, ()))
+
+    def match(self, text: str, version: tuple[str, str] = ("", "")) -> str | None:
+        """The stored chunk best covering this text, when stored chunks already hold ≥80% of its sentences (a
+        chunk of another version of the same document never counts)."""
         keys = _sentence_keys(text)
         total = sum(keys.values())
         if not total:
@@ -227,7 +264,10 @@ class _NearDuplicates:
         shared: dict[str, int] = {}
         for k, n in keys.items():
             for cid in self.by_sentence.get(k, ()):
-                shared[cid] = shared.get(cid, 0) + n
+                if not self._other_version(cid, version):
+                    shared[cid] = shared.get(cid, 0) + n
+        if not shared:
+            return None
         best = max(sorted(shared), key=lambda cid: shared[cid])
         return best if shared[best] / total >= 0.5 else None
 
@@ -270,7 +310,7 @@ def ingest(
         files: dict[str, dict[str, Any]] = dict(manifest.get("files", {}))
         # the cleaning/structure/chunking code changed since the last run: every file is parsed again (chunk ids
         # are content hashes, so only chunks whose text really changed are embedded)
-        reparse = bool(files) and manifest.get("parser") != parser_fingerprint()
+        reparse = bool(files) and manifest.get("parser") != parser_state(settings)
 
         stored = {r["id"]: r for r in index.get()}
         # a file whose chunks are not all in the store (data/chroma deleted or rebuilt) is parsed again
@@ -356,7 +396,7 @@ def ingest(
             if name not in parsed:
                 for loc in entry["chunks"]:
                     if loc["id"] in texts:
-                        near.add(loc["id"], texts[loc["id"]])
+                        near.add(loc["id"], texts[loc["id"]], (loc.get("article_title", ""), loc.get("version_date", "")))
         for name in sorted(parsed):
             item = parsed[name]
             locations = []
@@ -364,15 +404,16 @@ def ingest(
                 cid = c.chunk_id
                 # `near` holds the new state so far; a chunk outside it is decided as a fresh ingest would decide
                 # it, even when an earlier version of a file left it in the store (then it costs no embedding)
+                version = (c.article_title, c.version_date)
                 if cid not in near.sentences:
-                    match = near.match(c.text)
+                    match = near.match(c.text, version)
                     if match:
                         cid = match
                     else:
                         if cid not in texts or reparse:  # stored tokens stay unless the tokenizer may have changed
                             tokens[cid] = " ".join(c.tokens)
                         texts[cid] = c.text
-                        near.add(cid, c.text)
+                        near.add(cid, c.text, version)
                 elif reparse:  # same text, but the tokenizer or its word lists may have changed
                     tokens[cid] = " ".join(c.tokens)
                 loc = _location(c)
@@ -385,6 +426,8 @@ def ingest(
                 "sha256": item.raw.sha256,
                 "ingested_at": files[name]["ingested_at"] if name in merge_only else datetime.now(UTC).isoformat(timespec="seconds"),
                 "articles": len(item.articles),
+                "titles": [a.title for a in item.articles],
+                "version_date": item.articles[0].version_date if item.articles else "",
                 "chunks": locations,
             }
             if name not in merge_only:
@@ -442,7 +485,9 @@ def ingest(
             write_json_atomic(doc_path(settings, name), {
                 "source": name,
                 "articles": [
-                    {"index": a.index, "title": a.title, "text": a.text, "start_line": a.start_line, "end_line": a.end_line}
+                    {"index": a.index, "title": a.title, "text": a.text, "start_line": a.start_line, "end_line": a.end_line,
+                     "doc_type": a.doc_type, "issuer": a.issuer, "doc_number": a.doc_number, "date": a.date,
+                     "version_date": a.version_date, "author": a.author}
                     for a in item.articles
                 ],
             })
@@ -452,7 +497,7 @@ def ingest(
             "version": MANIFEST_VERSION,
             "embedding": embedding_name(embeddings),
             "dimension": int(getattr(embeddings, "dimension", 0) or 0),
-            "parser": parser_fingerprint(),
+            "parser": parser_state(settings),
             "last_ingest": datetime.now(UTC).isoformat(timespec="seconds"),
             "files": files,
             "rejected": refused_now,

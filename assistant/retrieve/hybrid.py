@@ -24,6 +24,7 @@ from assistant.index import Index, fingerprint, sources_of
 from assistant.models import Hit
 from assistant.retrieve.fusion import leaders_first, mix_sentences, rrf, score_fusion
 from assistant.retrieve.keyword import KeywordIndex
+from assistant.retrieve.versions import Versions, check_date
 from assistant.text.tokenizer import comparison_parts_of, keyword_terms, query_terms
 
 Mode = Literal["hybrid", "keyword", "dense"]
@@ -73,13 +74,18 @@ class Retriever:
         self.neighbour_of: dict[tuple[str, int, int], str] = {}
         self.sources_at: list[frozenset[str]] = []
         self.titles_at: list[tuple[str, ...]] = []
+        self.locations_at: list[list[dict[str, Any]]] = []
         for r in records:
             m = r["metadata"]
             locations = json.loads(m.get("locations", "[]"))
+            self.locations_at.append(locations)
             for loc in locations:
                 self.neighbour_of[(loc["source"], loc["article_index"], loc["chunk_index"])] = r["id"]
             self.sources_at.append(frozenset(sources_of(m)))
             self.titles_at.append((str(m.get("article_title", "")), *(loc.get("article_title", "") for loc in locations)))
+        self.versions = Versions(
+            [[(str(loc.get("article_title", "")), str(loc.get("version_date", ""))) for loc in locs] for locs in self.locations_at]
+        )
         self.fingerprint = fp
         return True
 
@@ -138,11 +144,19 @@ class Retriever:
         sources: list[str] | None = None,
         article_title: str | None = None,
         neighbours: bool = False,
+        as_of: str | None = None,
     ) -> list[Hit]:
-        """Best passages for a query, deduplicated by chunk id, each with its fused score and per-list ranks."""
+        """Best passages for a query, deduplicated by chunk id, each with its fused score and per-list ranks.
+
+        When the index holds several versions of a document, the newest is preferred (its passages rank before
+        an older version's); `as_of` (default: the as_of setting) keeps only the versions in force on that date."""
         k = k or self.settings.top_k
         depth = max(self.settings.candidates, k)
+        as_of = check_date(as_of) if as_of else (check_date(self.settings.as_of) if self.settings.as_of else None)
         mask = self._allowed(sources, article_title)
+        if as_of:
+            in_force = np.array([self.versions.in_force_at(i, as_of) for i in range(len(self.ids))], dtype=np.float32)
+            mask = in_force if mask is None else mask * in_force
         fused, ranks = self._fused(query, depth, mode, mask)
         parts = comparison_parts_of(query) if self.settings.decompose and mode == "hybrid" else ()
         if parts:
@@ -159,10 +173,12 @@ class Retriever:
         if self.reranker is not None and fused:
             head = [cid for cid, _ in fused[: max(k * 4, 20)]]
             fused = self.reranker.rerank(query, head, [self.records[c]["text"] for c in head])
+        if not as_of and self.versions.has_versions():  # the newest version first, a superseded one after
+            fused = sorted(fused, key=lambda pair: not self.versions.latest_at(self.position[pair[0]]))
         kw_rank, dn_rank, kw_score, dn_score = ranks["kw_rank"], ranks["dn_rank"], ranks["kw_score"], ranks["dn_score"]
         hits = []
         for rank, (cid, score) in enumerate(fused[:k], start=1):
-            hit = self.hit(cid, rank, score)
+            hit = self.hit(cid, rank, score, as_of)
             hit.keyword_rank, hit.dense_rank = kw_rank.get(cid), dn_rank.get(cid)
             hit.keyword_score, hit.dense_score = kw_score.get(cid, 0.0), dn_score.get(cid, 0.0)
             hits.append(hit)
@@ -201,11 +217,23 @@ class Retriever:
             )
         return fused, ranks
 
-    def hit(self, chunk_id: str, rank: int = 0, score: float = 0.0) -> Hit:
-        """A Hit for a stored chunk (primary location's metadata)."""
+    def hit(self, chunk_id: str, rank: int = 0, score: float = 0.0, as_of: str | None = None) -> Hit:
+        """A Hit for a stored chunk: its primary location, or for a passage several versions of a document share,
+        the version in force on `as_of` (else the newest)."""
         record = self.records[chunk_id]
         m = record["metadata"]
+        position = self.position[chunk_id]
+        locs = self.locations_at[position]
+        doc = locs[self.versions.best_location(position, as_of)] if locs else m
         return Hit(
+            title=str(doc.get("article_title", m.get("article_title", ""))),
+            doc_type=str(doc.get("doc_type", "")),
+            issuer=str(doc.get("issuer", "")),
+            doc_number=str(doc.get("doc_number", "")),
+            date=str(doc.get("date", "")),
+            version_date=str(doc.get("version_date", "")),
+            author=str(doc.get("author", "")),
+            latest_version=self.versions.latest_at(position),
             rank=rank,
             chunk_id=chunk_id,
             text=record["text"],
@@ -245,11 +273,13 @@ class HybridRetriever(BaseRetriever):
     mode: str = "hybrid"
     sources: list[str] | None = None
     article_title: str | None = None
+    as_of: str | None = None
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
-        options = {"k": self.k, "mode": self.mode, "sources": self.sources, "article_title": self.article_title}
+        options = {"k": self.k, "mode": self.mode, "sources": self.sources, "article_title": self.article_title,
+                   "as_of": self.as_of}
         unknown = set(kwargs) - set(options)
         if unknown:
             raise TypeError(f"unknown search options: {sorted(unknown)}")

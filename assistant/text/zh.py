@@ -72,17 +72,21 @@ def _fullwidth_punct(text: str) -> str:
 
 _MD_IMAGE = re.compile(r"!\[.*?\]\(https?://[^)\s]*\)")
 _IMAGE_ONLY = re.compile(r"!\[.*\]\(https?://[^)\s]*\)")
-_RUNNING_HEADER = re.compile(r"^(?:The Horizon of Education|新教育\s*上旬刊)\s*\d*")
 _DOWNLOAD_ID = re.compile(r"^\d{6,}_(?=[\u4e00-\u9fff])")  # '219382126_集团化办学的思考与实践': a saved page's id
 
 
 def normalize(text: str) -> str:
-    """One line of scraped text made canonical: widths unified, CJK-internal spaces dropped, punctuation full-width."""
+    """One line of scraped text made canonical: widths unified, CJK-internal spaces dropped, punctuation full-width.
+
+    The space after a law's '第二十五条' or '第五章' is kept: it is how the text is written, and quotes keep it."""
     text = unify_width(text).replace("\u00a0", " ").replace("\ufeff", "")
+    marker = _MARKER_SPACE.match(text.lstrip())
+    if marker:
+        rest = normalize(text.lstrip()[marker.end():])
+        return f"{marker.group(1)} {rest}" if rest else marker.group(1)
     text = text.replace("<正>", "")
     if not _IMAGE_ONLY.fullmatch(text.strip()):  # a lone image stays for is_boilerplate to recognise
         text = _MD_IMAGE.sub("", text)  # '![alt](https://….png)正文…': the image goes, the text stays
-    text = _RUNNING_HEADER.sub("", text)  # a journal's page header glued to the first sentence of the page
     text = _DOWNLOAD_ID.sub("", text.lstrip())  # the id goes, the title it was glued to stays
     text = re.sub(r"\s+相似文献\s*$", "", text)  # search-result pages end each abstract with this link
     text = _SPACE_BETWEEN_CJK.sub("", text)
@@ -105,7 +109,7 @@ _BOILERPLATE = [
         r"下载文档前请自行甄别",
         r"如文档侵犯您的权益|请联系客服反馈|人工客服工作时间",  # item 3 of the same download notice
         r"仅部分预览.*不可在线预览",
-        r"^[-\s\d、.]*(?:该文档|本文档|文档)?.*(?:下载|预览).*(?:积分|会员|下载券|原创力|道客)",
+        r"^[-\s\d、.]*(?:该文档|本文档|文档)?.*(?:下载|预览).*(?:积分|会员|下载券)",
         r"^相似文献$",
         r"^\d{1,3}[.、．]$",  # a lone list number of a search-result page
         r"共查询到\d+条相似文献",
@@ -115,10 +119,6 @@ _BOILERPLATE = [
         r"^Copyright|版权所有|ICP备",
         r"^首页\s*\|",
         r"官方微博|高级检索",
-        r"时间[:：].*下载本文",
-        r"作者[:：]\s*会员上传",
-        r"写写帮文库",
-        r"小编为你整理了",
         r"^简介[:：]",
         r"^-?\s*\d+、\s*(?:\"|“)?仅部分预览",
         r"^(?:上一篇|下一篇|返回顶部|点击查看|扫一扫|分享到)",
@@ -389,21 +389,27 @@ def running_header_end(text: str, title: str) -> int:
     """Where the body starts in a first line that opens with its article's title: the running header of a
     scraped page ('22融合共建，促进…发展钟战华 | 浙江省海盐县武原中学如何推进…') is its page number, the title and
     the byline; 0 when the line does not open that way or nothing would be left of it."""
+    return running_header_parts(text, title)[1]
+
+
+def running_header_parts(text: str, title: str) -> tuple[int, int]:
+    """(where the title part of a running header ends, where the whole header ends); (0, 0) when none."""
     if not title:
-        return 0
+        return 0, 0
     page = len(text) - len(text.lstrip("0123456789"))
     if not text.startswith(title, page):
-        return 0
+        return 0, 0
     end = page + len(title)
     while text.startswith(title, end):  # '…研究综述…研究综述随着…': a title scraped twice
         end += len(title)
     suffix = _TITLE_SUFFIX.match(text, end)  # '…实施方案（试行）为进一步…': the rest of the title
     if suffix:
         end = suffix.end()
+    title_end = end
     byline = _BYLINE.match(text, end)
     if byline:
         end = byline.end()
-    return end if cjk_count(text[end:]) >= 8 else 0
+    return (title_end, end) if cjk_count(text[end:]) >= 8 else (0, 0)
 
 
 def restarts_outline(mark: OutlineMark | None) -> bool:
@@ -415,6 +421,144 @@ def is_subtitle(line: str) -> bool:
     """'——实验小学与陈坊中小学教育共同体汇报材料': a dash-led line that belongs to the title above it."""
     s = line.strip()
     return s.startswith(("——", "--", "—")) and len(s) <= 60 and not re.search("[。！？]", s)
+
+
+# ---------------------------------------------------------------- legal texts (laws, regulations, 办法)
+
+_LEGAL_NUM = f"[{_NUM_CN}千\\d]+"
+_LEGAL_ARTICLE = re.compile(f"^第{_LEGAL_NUM}条(?:之[{_NUM_CN}]+)?(?=[\\s　]|$|[{CJK}“（(])")
+_LEGAL_PART = re.compile(f"^(第{_LEGAL_NUM}(编|章|节))[\\s　:：、.]*(.*)$")
+LEGAL_PART_LEVEL = {"编": 1, "章": 2, "节": 3}
+_MARKER_SPACE = re.compile(f"^(第{_LEGAL_NUM}[条章节编](?:之[{_NUM_CN}]+)?)[ \\t\\u3000]+(?=\\S)")
+
+
+def legal_article(line: str) -> str | None:
+    """'第二十五条 教师的平均工资…' -> '第二十五条': the article number that opens a line of a law, else None."""
+    m = _LEGAL_ARTICLE.match(line.strip())
+    return m.group(0) if m else None
+
+
+def legal_part(line: str) -> tuple[int, str] | None:
+    """'第五章 待遇' -> (2, '第五章 待遇'): a 编 (1), 章 (2) or 节 (3) heading line of a law, with its name."""
+    m = _LEGAL_PART.match(line.strip())
+    if not m or len(m.group(3)) > 30 or re.search("[。；！？]", m.group(3)):
+        return None
+    return LEGAL_PART_LEVEL[m.group(2)], f"{m.group(1)} {m.group(3)}".strip()
+
+
+def is_item(line: str) -> bool:
+    """（一）… / 1. … / (1)…: an enumerated item, which belongs to the sentence that introduces it."""
+    s = line.strip()
+    return bool(re.match(f"^(?:[（(](?:[{_NUM_CN}]{{1,3}}|\\d{{1,2}})[)）]|\\d{{1,2}}[、.．](?!\\d)|[{_NUM_CN}]{{1,3}}、)", s))
+
+
+# adoption / amendment / issue history: '1993年10月31日 第八届全国人民代表大会常务委员会第四次会议通过'
+_CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_HISTORY_VERB = re.compile(r"(?:通过|修正|修订|公布|发布|施行|批准|印发|颁布|废止)")
+_ISO_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def iso_date(text: str) -> str:
+    """The first '2009年8月27日' (or 2009-08-27) in text as '2009-08-27'; '' when there is none."""
+    m = _CN_DATE.search(text) or _ISO_IN_NAME.search(text)
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else ""
+
+
+def history_entry(line: str) -> str | None:
+    """The ISO date of a line of a law's adoption/amendment history ('2009年8月27日 …修正'), else None.
+
+    Such a line opens with (or, in brackets, consists of) a date and says what happened on it (通过, 修订, 发布 …).
+    """
+    s = line.strip().strip("（()）")
+    m = _CN_DATE.match(s)
+    if not m or len(s) > 160 or not _HISTORY_VERB.search(s[m.end():]) or legal_article(s):
+        return None
+    return iso_date(s)
+
+
+def issuer_of(history: str) -> str:
+    """Who adopted or issued a text, from its first history line: '第八届全国人民代表大会常务委员会第四次会议通过'
+    -> '全国人民代表大会常务委员会'; '中华人民共和国国务院令第188号发布' -> '中华人民共和国国务院'."""
+    s = _CN_DATE.sub("", history, count=1).strip().strip("（()）　 ")
+    s = re.sub(f"第{_LEGAL_NUM}届", "", s)
+    s = re.split(f"第{_LEGAL_NUM}次(?:全体)?会议|令第|[〔\\[［]|《", s)[0]
+    s = _HISTORY_VERB.split(s)[0]
+    return s.strip("，、 　")
+
+
+_DOC_NUMBER = re.compile(
+    f"[{CJK}]{{1,10}}[〔\\[［]\\d{{4}}[〕\\]］]\\s*第?\\d{{1,4}}\\s*号|[{CJK}]{{2,20}}令\\s*(?:\\(\\d{{4}}\\)\\s*)?第?\\s*\\d{{1,4}}\\s*号"
+)
+
+
+def doc_number(text: str) -> str:
+    """The 文号 of a document: '浙教基〔2020〕12号', '中华人民共和国国务院令第188号'; '' when text has none."""
+    m = _DOC_NUMBER.search(_CN_DATE.sub(" ", text))
+    return re.sub(r"\s+", "", m.group(0)) if m else ""
+
+
+# the kind of a document, read from how its title ends (a trailing （试行）/（草案） does not count)
+DOC_TYPES: tuple[tuple[str, str], ...] = (
+    ("实施办法", "办法"), ("办法", "办法"), ("实施细则", "细则"), ("细则", "细则"), ("条例", "条例"),
+    ("规定", "规定"), ("规则", "规则"), ("决定", "决定"), ("意见", "意见"), ("通知", "通知"),
+    ("通告", "通知"), ("公告", "公告"), ("方案", "方案"), ("规划", "规划"), ("纲要", "规划"), ("计划", "计划"),
+    ("标准", "标准"), ("指南", "指南"), ("报告", "报告"), ("汇报材料", "报告"), ("经验材料", "报告"),
+    ("总结", "报告"), ("调研", "报告"), ("汇报", "报告"), ("发言稿", "讲话"), ("讲话", "讲话"), ("法", "法律"),
+)
+_REPORT_WORDS = re.compile(r"(?:研究|探索|探析|探究|思考|述评|综述|实践|策略|路径|分析|对策|启示|浅谈|浅析|论)")
+
+
+def doc_type(title: str) -> str:
+    """'中华人民共和国教师法' -> '法律', '…实施方案（试行）' -> '方案', an essay title -> '论文'; '' when unknown."""
+    t = re.sub(r"[（(][^（()）]{1,10}[)）]$", "", title.strip()).strip()
+    for ending, kind in DOC_TYPES:
+        if t.endswith(ending):
+            return kind
+    if _REPORT_WORDS.search(t):
+        return "论文"
+    return ""
+
+
+_PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})$")
+
+
+def is_page_number(line: str) -> bool:
+    """'— 3 —', '- 3 -', '第 3 页', '第3页 共10页', '3/10': a page number line of a printed document."""
+    return bool(_PAGE_NUMBER.match(line.strip()))
+
+
+_SITE_SEPARATORS = re.compile(rf"\s*(?:[|｜_]|\s[-—–]\s|——|(?<=[{CJK}])[-—–](?=[{CJK}]))\s*")
+
+
+def page_title(title: str) -> str:
+    """An HTML <title> without its site name: '教育部关于…的通知 - 中华人民共和国教育部' -> the longest part."""
+    parts = [p.strip() for p in _SITE_SEPARATORS.split(title.strip()) if p.strip()]
+    return max(parts, key=lambda p: (bool(doc_type(p)), cjk_count(p))) if parts else ""  # a document's name ends in its type
+
+
+def date_in_name(name: str) -> str:
+    """'教师法(2009-08-27)' -> '2009-08-27': a date a file name carries (the last resort for a version date)."""
+    m = _ISO_IN_NAME.search(name)
+    return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else ""
+
+
+# a byline line under a title: '钟战华 | 浙江省海盐县武原中学', '作者：林耀强', '浙江省海盐县武原中学 钟战华'
+_BYLINE_LINE = re.compile(
+    rf"^(?:作者[:：]\s*[{CJK}·、，, ]{{2,30}}|[{CJK}·]{{2,4}}(?:[ 　、，,][{CJK}·]{{2,4}}){{0,3}}\s*[|｜（(]\s*[^，。；]{{2,30}}?"
+    rf"(?:中学|小学|学校|大学|学院|教育局|研究院|研究所|研究室|中心|幼儿园)[)）]?"
+    rf"|[^，。；|｜]{{2,30}}?(?:中学|小学|学校|大学|学院|教育局|研究院|研究所|研究室|中心|幼儿园)\s+[{CJK}·]{{2,4}}(?:[ 　、][{CJK}·]{{2,4}}){{0,3}})$"
+)
+
+
+def is_byline(line: str) -> bool:
+    """A line naming an article's authors (and their school): kept as the `author` of the article."""
+    return bool(_BYLINE_LINE.match(line.strip()))
+
+
+def byline_end(text: str, start: int) -> int:
+    """Where a byline glued into a running header (see running_header_end) ends, from `start`; `start` if none."""
+    m = _BYLINE.match(text, start)
+    return m.end() if m else start
 
 
 # ------------------------------------------------------------------ invisible characters

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from assistant.ingest.chunk import Chunk, chunk_article, chunk_id_for
-from assistant.ingest.structure import Article, clean_lines, join_paragraphs, structure
+from assistant.ingest.structure import Article, Cleaning, Paragraph, clean_lines, join_paragraphs, structure
 from assistant.text import zh
+from assistant.text.profile import profile_for
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 SEEDS = sorted(p.name for p in CORPUS.glob("*.txt"))
@@ -27,9 +28,12 @@ def raw_lines(prefix: str) -> list[str]:
     return _path(prefix).read_text(encoding="utf-8").split("\n")
 
 
+SEED_CLEANING = Cleaning.from_entries(profile_for(CORPUS).entries("cleaning.txt"))  # corpus/.profile/cleaning.txt
+
+
 @cache
 def articles(prefix: str) -> list[Article]:
-    return structure(raw_lines(prefix), _path(prefix).stem)
+    return structure(raw_lines(prefix), _path(prefix).stem, cleaning=SEED_CLEANING)
 
 
 @cache
@@ -45,17 +49,30 @@ def squeeze(text: str) -> str:
 # ---------------------------------------------------------------- cleaning
 
 
-def test_an_articles_first_line_loses_the_page_number_title_and_byline_glued_to_it() -> None:
+def _paras(article: Article) -> list[Paragraph]:
+    """The body paragraphs: the title (kept as the first paragraph) and the byline left out."""
+    return [p for p in article.paragraphs if not p.is_title and not p.is_byline]
+
+
+def _body(article: Article) -> list[str]:
+    return [p.text for p in _paras(article)]
+
+
+def test_an_articles_first_line_loses_the_page_number_and_title_and_keeps_the_byline_apart() -> None:
+    # the title is the article's first paragraph (searchable, quotable); the byline glued into the running
+    # header becomes a paragraph of its own and the article's author; the body's first quote opens at the text
     (haiyan,) = [a for a in articles("000") if a.title == "融合共建，促进区域教育优质均衡一体化发展"]
-    first = haiyan.paragraphs[0]
+    title, byline, first = haiyan.paragraphs[:3]
+    assert title.is_title and title.text == haiyan.title
+    assert byline.is_byline and byline.text == "钟战华 | 浙江省海盐县武原中学" and haiyan.author == byline.text
     assert first.text.startswith("如何推进城乡教育优质均衡发展，让乡村孩子“读好书”")
-    assert "钟战华" not in haiyan.text and first.start_line == 20  # the quote still opens line 20
+    assert first.start_line == 20  # the quote still opens line 20
     (mingxiao,) = [a for a in articles("004") if a.title == "推动名校集团化办学，促进区域义务教育优质均衡发展"]
-    assert mingxiao.paragraphs[0].text.startswith("当前，城市化进程的加速") and "林耀强" not in mingxiao.text
+    assert _body(mingxiao)[0].startswith("当前，城市化进程的加速") and mingxiao.author == "林耀强"
 
 
 def test_clean_lines_drop_boilerplate_and_keep_line_numbers() -> None:
-    kept = dict(clean_lines(raw_lines("002")[:12]))
+    kept = dict(clean_lines(raw_lines("002")[:12], SEED_CLEANING))
     assert 3 not in kept and 4 not in kept  # 时间:...下载本文作者:会员上传 / 简介:写写帮文库小编...
     assert kept[1] == "加强校际合作促进均衡发展"
     assert kept[6] == "第一篇：加强校际合作促进均衡发展"
@@ -122,7 +139,8 @@ def test_002_splits_at_each_numbered_article_and_keeps_titles() -> None:
     for article, start, end in zip(found, markers, [*markers[1:], len(raw_lines("002")) + 1], strict=False):
         assert start < article.start_line <= article.end_line < end, article.title
         assert "第二篇" not in article.text and "第三篇" not in article.text
-    assert found[0].start_line == 12  # title, subtitle and boilerplate are not body
+    assert found[0].start_line == 8  # the title line, kept as the article's first paragraph
+    assert _paras(found[0])[0].start_line == 12  # subtitle (a title line too) and boilerplate are not body
     assert found[0].end_line == 78
 
 
@@ -172,18 +190,18 @@ def test_000_articles_include_a_wrapped_title_and_a_comma_title() -> None:
 
 def test_a_title_glued_to_its_first_line_starts_a_new_article() -> None:
     # 000:116 '以集团化办学破解…困局一、引言在中国…' follows 三、结论 (000:114) of the article above
-    found = {a.start_line: a for a in articles("000")}
+    found = {_paras(a)[0].start_line: a for a in articles("000")}
     assert found[101].title == "以集团化办学促城乡义务教育一体化发展" and found[101].end_line == 115
     assert found[116].title == "以集团化办学破解西部城乡义务教育一体化发展困局"
-    assert found[116].paragraphs[0].heading_path == [found[116].title, "一、引言"]
+    assert _paras(found[116])[0].heading_path == [found[116].title, "一、引言"]
     # 004: one article used to run from 120 to 232 with its outline going 一…三, 一…五, 一…三, 一…四
-    found = {a.start_line: a for a in articles("004")}
+    found = {_paras(a)[0].start_line: a for a in articles("004")}
     assert found[120].title == "开展集团化办学推进教育均衡发展" and found[120].end_line == 132
     assert found[136].title == "集团化办学促进义务教育均衡发展"  # 004:136 '…均衡发展随着社会的发展,…'
     assert found[186].title == "义务教育集团化办学研究综述"  # 004:186 the title twice, then 随着…
     assert found[205].title == "以集团化办学促城乡义务教育一体化发展"
     assert found[220].title == "义务教育均衡发展研究述评"  # 004:220 '…研究述评一、引言…'
-    assert found[220].paragraphs[0].heading_path == ["义务教育均衡发展研究述评", "一、引言"]
+    assert _paras(found[220])[0].heading_path == ["义务教育均衡发展研究述评", "一、引言"]
     assert found[104].title == "集团化办学的思考与实践"  # 004:102 '219382126_集团化办学的思考与实践'
     assert found[86].end_line == 101  # the article above it stops before its title
 
@@ -192,8 +210,8 @@ def test_a_saved_pages_download_id_goes_and_its_title_stays() -> None:
     assert zh.normalize(raw_lines("004")[101]) == "集团化办学的思考与实践"
     (article,) = [a for a in articles("004") if a.title == "集团化办学的思考与实践"]
     # the lead paragraph naming the school is the article's, so its first chunk can be found by '建湖'
-    assert "江苏省建湖县实验小学教育集团" in article.paragraphs[1].text
-    assert article.paragraphs[2].text.startswith("一、推进机制创新")
+    assert "江苏省建湖县实验小学教育集团" in _paras(article)[1].text
+    assert _paras(article)[2].text.startswith("一、推进机制创新")
 
 
 def test_a_wrapped_first_line_under_a_numbered_point_is_not_a_title() -> None:
@@ -251,7 +269,8 @@ def test_numbered_parts_and_bracketed_items_nest() -> None:
     assert paths[4][1] == "第一部分：引言" and paths[4][2].startswith("1.教育均衡发展与城乡融合")
     assert paths[12][1] == "第二部分：教育均衡发展的现状分析" and paths[12][2].startswith("3.教育均衡发展面临的")
     assert paths[15][1] == "第三部分：促进教育均衡发展的重要性" and paths[15][2].startswith("1.教育均衡发展是")
-    assert all(len(path) == 3 for path in paths.values())
+    assert all(len(path) == 3 for line, path in paths.items() if line != report.paragraphs[0].start_line)
+    assert report.paragraphs[0].heading_path == [report.title]  # the title paragraph
 
     joint = next(a for a in articles("002") if a.title.startswith("加强校际合作"))
     paths = {p.start_line: p.heading_path for p in joint.paragraphs}
@@ -273,6 +292,7 @@ def test_format_headings_become_sections_and_table_rows_stay_text() -> None:
     assert article.title == "XX县义务教育阶段学校集团化办学实施方案"
     paths = {p.start_line: " > ".join(p.heading_path) for p in article.paragraphs}
     assert paths == {
+        1: "XX县义务教育阶段学校集团化办学实施方案",  # the title, kept as the first paragraph
         2: "XX县义务教育阶段学校集团化办学实施方案 > 指导思想",
         3: "XX县义务教育阶段学校集团化办学实施方案 > 指导思想",
         4: "XX县义务教育阶段学校集团化办学实施方案 > 组织保障",
@@ -414,7 +434,7 @@ def test_a_known_sentence_is_never_split_across_chunks() -> None:
 
 
 def test_chunk_ids_are_stable_content_hashes() -> None:
-    again = [c for a in structure(raw_lines("004"), "004") for c in chunk_article(a, "renamed.txt")]
+    again = [c for a in structure(raw_lines("004"), "004", cleaning=SEED_CLEANING) for c in chunk_article(a, "renamed.txt")]
     first = [c for _, found in chunks("004") for c in found]
     assert [c.chunk_id for c in again] == [c.chunk_id for c in first]  # name and title do not enter the id
     assert len({c.chunk_id for c in first}) == len(first)
