@@ -41,8 +41,22 @@ def _friendly(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_GLOBAL: dict[str, Any] = {}  # options given before the subcommand, for every Settings it makes
+
+
+@app.callback()
+def _options(
+    chroma_url: Annotated[
+        str | None,
+        typer.Option("--chroma-url", help="a Chroma server, e.g. http://127.0.0.1:8000 (env POLICY_ASSISTANT_CHROMA_URL)"),
+    ] = None,
+) -> None:
+    """政策助手: cited answers over Chinese education policy texts."""
+    _GLOBAL["chroma_url"] = chroma_url
+
+
 def _settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
-    return load_settings(data_dir=data_dir, **overrides)
+    return load_settings(data_dir=data_dir, **_GLOBAL, **overrides)
 
 
 def _version(item: Any) -> str:

@@ -44,6 +44,7 @@ MIB = 1024 * 1024
 MAX_CONVERSATIONS = 30
 NEAR_TITLES = 3
 EXAMPLE_SLOTS = 4
+OUTSIDE_CHECK_S = 10.0  # with a Chroma server: how often the collection is checked for other writers' changes
 STREAM_STEP_S = 0.06  # pause between the sentences of an extractive answer (all ready at once), so it visibly grows
 INDEX_MISSING = (
     "知识库为空或尚未建立索引：请运行 `policy-assistant ingest`，或在“知识库”标签页上传文件。"
@@ -128,6 +129,8 @@ class PolicyUI:
         self.open_error: str | None = None
         self._examples: list[str] | None = None
         self.eval_dir, self.eval_out = EVAL_DIR, EVAL_OUT  # the 评测 tab's sets and report folder
+        self._stamp = self._index_stamp()
+        self._checked = time.monotonic()
         if assistant is None:
             self._open()
 
@@ -149,6 +152,23 @@ class PolicyUI:
         except AssistantError as exc:
             self.assistant = None
             self.open_error = str(exc)
+
+    def _index_stamp(self) -> int:
+        """The manifest's modification time: every ingest or delete, from any process, ends by rewriting it."""
+        try:
+            return self.settings.manifest_path.stat().st_mtime_ns
+        except OSError:
+            return 0
+
+    def pick_up_outside_changes(self) -> None:
+        """Before a question: reload when another process (the CLI, another app) changed the index since.
+        One stat of the manifest; with a Chroma server, whose writers keep their own manifests, at most one
+        collection check every OUTSIDE_CHECK_S seconds."""
+        stamp = self._index_stamp()
+        remote_due = bool(self.settings.chroma_url) and time.monotonic() - self._checked > OUTSIDE_CHECK_S
+        if stamp != self._stamp or remote_due:
+            self._stamp, self._checked = stamp, time.monotonic()
+            self.reload()
 
     def reload(self) -> None:
         """After any change to the index: pick it up (or note that it is now empty)."""
@@ -264,7 +284,7 @@ class PolicyUI:
     def _stream_turn(self, question: str, state: dict[str, Any], at: int, sources: list[str] | None) -> Iterator[tuple[dict[str, Any], str | None]]:
         """Yield (state, partial text) while answer `at` streams; the last yield carries the finished turn."""
         turns = list(state.get("turns", []))
-        history = history_of(turns[:at])
+        history = history_of(turns[:at])[-(self.settings.max_history_turns // 2) * 2 :]  # the turns the limit allows
         titles = self.titles()
         filter_titles = [titles.get(s, s) for s in sources or []]
         pieces = self.assistant.stream(question, history, sources=sources or None) if self.assistant else iter(())
@@ -305,6 +325,7 @@ class PolicyUI:
         base = messages_of({"turns": turns[:at]})
         pending = [{"role": "user", "content": esc(question)}]
         after = messages_of({"turns": turns})[2 * (at + 1):]
+        self.pick_up_outside_changes()
         if self.assistant is None:
             msg = [*base, *pending, {"role": "assistant", "content": f'<div class="pa-refused">{esc(INDEX_MISSING)}</div>'}]
             yield msg, state, "", gr.skip(), *idle, gr.skip(), gr.skip()
@@ -384,11 +405,15 @@ class PolicyUI:
             isinstance(m, dict) and m.get("role") in ("user", "assistant") for m in history
         ):
             raise gr.Error("history_json 必须是 [{\"role\": \"user\"|\"assistant\", \"content\": ...}] 形式的列表")
+        messages = [{"role": m["role"], "content": str(m.get("content", ""))} for m in history]
+        self.pick_up_outside_changes()
         if self.assistant is None:
             raise gr.Error(INDEX_MISSING)
-        messages = [{"role": m["role"], "content": str(m.get("content", ""))} for m in history]
-        with self.lock.reading():
-            return self.assistant.ask(question, messages).to_json()
+        try:
+            with self.lock.reading():
+                return self.assistant.ask(question, messages).to_json()
+        except AssistantError as exc:  # over a limit, no word to search for...: the caller's to fix, said plainly
+            raise gr.Error(str(exc)) from None
 
     # ------------------------------------------------------------------ knowledge base
     def upload(self, paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:

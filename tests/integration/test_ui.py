@@ -461,3 +461,25 @@ def test_cli_upload_and_delete_share_the_kb_service(tmp_path, embeddings, monkey
     assert "chenfang.txt" in json.loads((tmp_path / "data" / "deleted.json").read_text(encoding="utf-8"))["files"]
     missing = runner.invoke(cli, ["delete", "nope.txt", "--data-dir", data])
     assert missing.exit_code == 2 and "not in the knowledge base" in missing.output
+
+
+def test_a_running_app_picks_up_an_ingest_made_outside_it(tmp_path, embeddings) -> None:
+    """The CLI (or another app) ingests while the UI runs: the next question sees the new file."""
+    from assistant.ui.app import PolicyUI
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "wuxiu.txt").write_text(
+        "学校午休管理办法\n第一条 本校实行午休制度，学生每天在教室午休四十分钟。\n"
+        "第二条 午休期间由值日教师巡查，保持安静。\n", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
+    ingest(settings, embeddings=embeddings)
+    ui = PolicyUI(settings, Assistant.open(settings, embeddings=embeddings))
+    (corpus / "xiaoche.txt").write_text(
+        "学校校车安全管理规定\n第一条 校车每学期由后勤处送专业机构检修两次，检修记录存档三年。\n"
+        "第二条 校车驾驶人须持有相应准驾车型的驾驶证。\n", encoding="utf-8")
+    ingest(settings, paths=[corpus / "xiaoche.txt"], embeddings=embeddings)  # as `policy-assistant ingest` would
+
+    answer = ui.ask_json("校车每学期检修几次？")
+    assert not answer["refused"]
+    assert any("xiaoche.txt" in c["sources"] for c in answer["citations"]), answer["citations"]
