@@ -138,13 +138,19 @@ class Retriever:
         sources: list[str] | None = None,
         article_title: str | None = None,
         neighbours: bool = False,
+        parts: tuple[str, ...] | None = None,
     ) -> list[Hit]:
-        """Best passages for a query, deduplicated by chunk id, each with its fused score and per-list ranks."""
+        """Best passages for a query, deduplicated by chunk id, each with its fused score and per-list ranks.
+
+        `parts`: the comparison items of the query when the caller has analysed it already (the answer chain's
+        QuestionAnalysis); None computes them here."""
         k = k or self.settings.top_k
         depth = max(self.settings.candidates, k)
         mask = self._allowed(sources, article_title)
         fused, ranks = self._fused(query, depth, mode, mask)
-        parts = comparison_parts_of(query) if self.settings.decompose and mode == "hybrid" else ()
+        if parts is None:
+            parts = comparison_parts_of(query) if self.settings.decompose else ()
+        parts = parts if mode == "hybrid" else ()
         if parts:
             # 'A和B分别…': each item's best passage must reach the top, not only the one the whole question favours
             lists = [fused]
