@@ -209,9 +209,10 @@ class AnswerChain:
             text = extractive.tidy(strip_leading_heading(s.text, [hit.article_title, *hit.heading.split(" > ")]))
             lines.append(f"{text[:-1]}[{n}]{text[-1]}")
             citations.append(citation(n, hit, s.text))
-        items = [ev.is_item(s.text) for s in state.chosen]
-        if len(lines) > 2 and all(items[1:]):  # a lead sentence and its list
-            answer = lines[0] + "\n\n" + "\n".join(f"{i}. {line}" for i, line in enumerate(lines[1:], start=1))
+        items = [ev.is_item(s.text) and not ev.is_lead(s.text) for s in state.chosen]
+        if len(lines) >= 2 + (not items[0]) and all(items[1:]):  # a list: its lead (if any), then every item numbered
+            head, listed = ([], lines) if items[0] else ([lines[0]], lines[1:])
+            answer = "\n\n".join([*head, "\n".join(f"{i}. {line}" for i, line in enumerate(listed, start=1))])
         else:
             answer = "".join(lines)
         return replace(state, answer=answer, citations=citations, mode="extractive", model="extractive")

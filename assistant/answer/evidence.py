@@ -153,7 +153,8 @@ def features(
             head = weighted_coverage(hit.heading, topic, idf)
             item_of_topic = max(head, weighted_coverage(lead.text, topic, idf) if lead is not None else 0.0)
         following = [evidence[k] for k in siblings[pos + 1 : pos + 3]]
-        list_lead = float(not is_item(ev.text) and len(following) >= 2 and all(is_item(e.text) for e in following))
+        list_lead = float((is_lead(ev.text) or not is_item(ev.text)) and len(following) >= 2
+                          and all(is_item(e.text) for e in following))
         values = {
             "dense": float(dense[j]),
             "dense_gap": float(dense[j]) - best_dense,
@@ -182,22 +183,50 @@ def rank(scored: list[Scored], model: LogisticModel) -> list[Scored]:
     return sorted(scored, key=lambda s: -s.p)
 
 
-def _list_from(best: Scored, pool: list[Scored]) -> list[Scored]:
-    """The list `best` leads or belongs to: its lead sentence, then every item in text order (one passage)."""
-    same = sorted((s for s in pool if s.evidence.hit == best.evidence.hit), key=lambda s: s.evidence.start)
-    pos = same.index(best)
-    start = pos
-    if is_item(best.text):
-        while start > 0 and is_item(same[start - 1].text):
-            start -= 1
-        if start > 0:
-            start -= 1  # the lead sentence before the first item
-    picked = [same[start]]
-    for s in same[start + 1 :]:
-        if not is_item(s.text) or len(picked) > _MAX_ITEMS:
+def _marker_kind(text: str) -> str:
+    """The style of a list marker, numbers folded: '2.' and '3.' are one kind, '（二）' another."""
+    m = ITEM.match(text.strip())
+    return re.sub(r"\d+", "0", re.sub(r"[一二三四五六七八九十]+", "一", m.group(0))) if m else ""
+
+
+def is_lead(text: str) -> bool:
+    """A sentence that announces a list ('…以下几种模式：'), even under a glued outline heading."""
+    return text.rstrip().endswith(("：", ":"))
+
+
+def _level(text: str) -> int:
+    """Outline level of a sentence's marker (一、 2, （一） 3, 1. 4, （1） 5; 一是/其一 6)."""
+    mark = zh.outline_mark(text)
+    return mark.level if mark else 6
+
+
+def _list_from(start_at: Scored, pool: list[Scored]) -> list[Scored]:
+    """The list `start_at` leads or belongs to: its lead sentence, then every item of the same marker style in
+    text order (one passage), skipping the sentences that elaborate an item."""
+    same = sorted((s for s in pool if s.evidence.hit == start_at.evidence.hit), key=lambda s: s.evidence.start)
+    pos = same.index(start_at)
+    kind = _marker_kind(start_at.text)
+    if kind:  # an item: back to the lead sentence before its list's first item
+        first = pos
+        for k in range(pos - 1, -1, -1):
+            if _marker_kind(same[k].text) == kind and not is_lead(same[k].text):
+                first = k
+            elif is_item(same[k].text) and not is_lead(same[k].text):
+                break
+        before = same[first - 1] if first > 0 else None
+        pos = first - 1 if before is not None and (is_lead(before.text) or not is_item(before.text)) else first
+    lead = same[pos]
+    picked = [lead] if is_lead(lead.text) or not is_item(lead.text) else []
+    items = same[pos + (1 if picked else 0) :]
+    kind = kind or next((_marker_kind(s.text) for s in items if is_item(s.text)), "")
+    for s in items:
+        if len(picked) > _MAX_ITEMS:
             break
-        picked.append(s)
-    return picked if len(picked) > 1 else [best]
+        if _marker_kind(s.text) == kind:
+            picked.append(s)
+        elif is_item(s.text) and len(picked) > 1 and _level(s.text) < _level(start_at.text if kind else items[0].text):
+            break  # a marker higher in the outline ('三、' after '1.' items): the next section
+    return picked if sum(is_item(s.text) for s in picked) >= 2 else [start_at]
 
 
 def select(analysis: QuestionAnalysis, ranked: list[Scored], max_sentences: int = 4) -> list[Scored]:
@@ -205,10 +234,14 @@ def select(analysis: QuestionAnalysis, ranked: list[Scored], max_sentences: int 
     if not ranked:
         return []
     best = ranked[0]
-    if analysis.is_list or best.features.get("list_lead") or is_item(best.text):
-        listed = _list_from(best, ranked)
-        if len(listed) > 1 and (analysis.is_list or best.features.get("list_lead")):
-            return listed
+    if analysis.is_list and not analysis.terms.ordinal:
+        # the best of the top three that is an item of a list or a list's lead: the whole list answers
+        anchor = next((s for s in ranked[:3] if s.p >= 0.85 * best.p
+                       and (is_item(s.text) or s.features.get("list_lead") or is_lead(s.text))), None)
+        if anchor is not None:
+            listed = _list_from(anchor, ranked)
+            if len(listed) > 1:
+                return listed
     limit = max_sentences if analysis.is_list else min(2, max_sentences)
     chosen = [best]
     for s in ranked[1:]:

@@ -22,7 +22,7 @@ from assistant.text.zh import has_nth_item
 
 REFUSAL_TEXT = "资料中未找到依据。"
 REFUSAL_FEATURES = (
-    "best_p", "rare_coverage", "coverage", "type_found", "dense_margin", "unknown", "places_present",
+    "best_p", "rare_coverage", "type_found", "dense_margin", "unknown", "places_present",
     "counted",
 )
 
