@@ -113,12 +113,8 @@ def main() -> None:
     scores = np.asarray([refusal_model.prob(dict(zip(REFUSAL_FEATURES, r, strict=True))) for r in q_rows])
     answerable = np.sort(scores[qy == 1])
     allowed = int(np.floor(MAX_FALSE_REFUSALS * len(answerable)))
-    highest = float(answerable[allowed]) - 1e-6 if len(answerable) > allowed else 0.5
-    # of the thresholds that refuse as many unanswerable dev questions as the highest allowed one, the lowest:
-    # the most room for answerable questions the dev set does not have
-    unanswerable = np.sort(scores[qy == 0])
-    below = unanswerable[unanswerable < highest]
-    threshold = (float(below.max()) + highest) / 2 if len(below) else highest
+    # the highest threshold that refuses at most MAX_FALSE_REFUSALS of the answerable dev questions
+    threshold = float(answerable[allowed]) - 1e-6 if len(answerable) > allowed else 0.5
     refused = (scores < threshold) | ~np.asarray(chosen_ok)
     print(f"refusal: {len(qy)} questions ({int(qy.sum())} answerable); threshold {threshold:.4f}")
     for name, c in zip(REFUSAL_FEATURES, refusal_model.coef, strict=True):

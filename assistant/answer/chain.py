@@ -174,11 +174,15 @@ class AnswerChain:
                 # every kept passage is about the item: what is asked of it picks the sentence, not its name
                 part = replace(part, terms=replace(part.terms, terms=tuple(t for t in part.terms.terms if t not in item)))
             own = [p for j, p in enumerate(passages) if j in keep]
-            ranked = self._rank(part, own)
+            if named:  # every kept passage names the item: their rank under the whole question says nothing
+                own_ranked = [ev.Passage(replace(p.hit, score=1.0), 0, p.neighbour) for p in own]
+            else:
+                own_ranked = own
+            ranked = self._rank(part, own_ranked)
             picked = ev.select(replace(part, answer_type="other"), ranked, max(1, self.settings.answer_sentences // 2))
             # back to indexes into `passages`
             for s in picked:
-                s.evidence.hit = passages.index(own[s.evidence.hit])
+                s.evidence.hit = passages.index(own[s.evidence.hit])  # own_ranked[i] stands for own[i]
             per_part.append(picked)
         merged = extractive.merge_selections([[s.evidence for s in p] for p in per_part], self.settings.answer_sentences)
         by_key = {(s.evidence.hit, s.evidence.start): s for p in per_part for s in p}
@@ -188,8 +192,10 @@ class AnswerChain:
                  chosen: list[ev.Scored]) -> Support:
         hits = [p.hit for p in passages if not p.neighbour]
         best_p = max((s.p for s in ranked), default=0.0)
-        type_found = analysis.answer_type in ("other", "list", "comparison", "procedure") or any(
-            type_match(analysis, s.text) for s in ranked[:5])
+        # only a number or a date, or who holds the asked role, has a form an answer cannot lack; a reason, a
+        # place or a provision can be stated in many ways, so their form weighs in the evidence model only
+        strict = analysis.answer_type in ("number", "date") or (analysis.answer_type == "person" and analysis.terms.action)
+        type_found = not strict or any(type_match(analysis, s.text) for s in ranked[:5])
         margin = 0.0
         if ranked:
             background = self.vectors.background()
@@ -210,7 +216,8 @@ class AnswerChain:
             lines.append(f"{text[:-1]}[{n}]{text[-1]}")
             citations.append(citation(n, hit, s.text))
         items = [ev.is_item(s.text) and not ev.is_lead(s.text) for s in state.chosen]
-        if len(lines) >= 2 + (not items[0]) and all(items[1:]):  # a list: its lead (if any), then every item numbered
+        one_passage = len({s.evidence.hit for s in state.chosen}) == 1
+        if one_passage and len(lines) >= 2 + (not items[0]) and all(items[1:]):  # a list: lead (if any), each item
             head, listed = ([], lines) if items[0] else ([lines[0]], lines[1:])
             answer = "\n\n".join([*head, "\n".join(f"{i}. {line}" for i, line in enumerate(listed, start=1))])
         else:
@@ -279,8 +286,9 @@ class AnswerChain:
 
     def _compose(self, state: AnswerState) -> AnswerState:
         if self._refused_or_empty(state):
-            return replace(state, citations=[], mode="llm" if self.llm else "extractive",
-                           model=describe_model(self.settings))
+            llm = self.llm is not None and not state.llm_error  # an endpoint that failed at condense answered nothing
+            return replace(state, citations=[], mode="llm" if llm else "extractive",
+                           model=describe_model(self.settings) if llm else "extractive")
         if self.llm is None:
             return self.compose_extractive(state)
         final = state

@@ -24,21 +24,15 @@ class VectorSource:
         self.embeddings = embeddings
         self.index = index
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._stored_for: set[str] = set()
         self._sentences_of: dict[str, list[str]] = {}
         self._background: np.ndarray | None = None
         self.embedded = 0  # sentences embedded at query time (none stored): what stored vectors by hash would save
 
     def query_vector(self, question: str) -> np.ndarray:
-        """The question's vector (embed_query: e5 models prefix 'query: '), cached per process."""
-        got = self._queries.get(question)
-        if got is None:
-            got = _unit(np.asarray(self.embeddings.embed_query(question), dtype=np.float32))
-            self._queries[question] = got
-            if len(self._queries) > 2048:
-                self._queries.popitem(last=False)
-        return got
+        """The question's vector (embed_query: e5 models prefix 'query: '; the model's own query cache means the
+        retriever's embedding of the same question is reused)."""
+        return _unit(np.asarray(self.embeddings.embed_query(question), dtype=np.float32))
 
     def sentence_vectors(self, texts: Sequence[str], chunk_ids: Sequence[str] = ()) -> np.ndarray:
         """One vector per text (rows in order): the stored vector of a chunk's sentence, else embedded once."""
