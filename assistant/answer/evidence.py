@@ -234,7 +234,12 @@ def select(analysis: QuestionAnalysis, ranked: list[Scored], max_sentences: int 
     if not ranked:
         return []
     best = ranked[0]
-    if analysis.is_list and not analysis.terms.ordinal:
+    n = analysis.terms.ordinal
+    if n:  # '第二种…': the n-th item of the list among the near-best sentences answers, not the whole list
+        nth = next((s for s in ranked[:8] if is_item(s.text) and zh.has_nth_item(s.text.strip()[:4], n)), None)
+        if nth is not None:
+            return [nth]
+    if analysis.is_list and not n:
         # the best of the top three that is an item of a list or a list's lead: the whole list answers
         anchor = next((s for s in ranked[:3] if s.p >= 0.85 * best.p
                        and (is_item(s.text) or s.features.get("list_lead") or is_lead(s.text))), None)

@@ -129,3 +129,10 @@ def test_the_corpus_profile_userdict_keeps_its_names_whole(tmp_path):
     finally:
         tokenizer.set_profile(before)
     assert "娃" not in tokenizer.synonyms()
+
+
+def test_an_ordinal_question_gets_that_item_not_the_whole_list():
+    text = "集团化办学通常采取以下几种模式：1、核心学校模式：选取优质学校作为核心。2、联盟学校模式：多所学校组成教育联盟。3、学区模式：以一定区域内的学校为主体。"
+    analysis = analyse("集团化办学有哪些模式，第二种是怎么做的？")
+    ranked = _scored([ev.Passage(_hit(text), 0)], analysis, [0.9, 0.8, 0.7, 0.6])
+    assert [s.text[:2] for s in ev.select(analysis, ranked)] == ["2、"]
