@@ -37,7 +37,7 @@ _QUESTION_FORM = re.compile(r"什么|哪|谁|几|多少|如何|怎|为何|为什
 
 # what an answering sentence of each type looks like (sentence forms, not vocabulary of one corpus)
 TYPE_SIGNAL: dict[str, re.Pattern[str]] = {
-    "date": re.compile(r"\d{4}\s*年|\d{2}\s*年代|世纪|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十〇零]{4}年|起施行|之日起"),
+    "date": re.compile(r"\d{4}\s*年|\d{2}\s*年代|世纪|\d{1,2}\s*月\s*\d{1,2}\s*日|[一二三四五六七八九十〇零]{4}年|起施行|之日起|星期[一二三四五六日天]|第[一二三四五]周"),
     "person": re.compile(r"担任|负责|主持|牵头|分管|主管|兼任|校长|主任|局长|书记|部门|机关|人民政府|委员会|由.{1,20}(?:负责|承担|组织|决定|批准)"),
     "place": re.compile(r"位于|地处|坐落|接壤|相邻|毗邻|交界|[东西南北][部郊侧面]|[东西南北]与|以[东西南北]|[来到在赴]\S{1,15}?(?:省|市|县|区|镇|乡|村|基地|馆|园|中心|学校|小学|中学|大学)"),
     "definition": re.compile(r"是指|所称|所谓|指的是|定义为|统称|总称|称为|是.{2,30}的(?:简称|统称)"),

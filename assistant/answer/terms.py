@@ -101,7 +101,8 @@ def question_terms(question: str) -> QuestionTerms:
     elif _ASKS_SHARE.search(question):
         pattern = r"\d\s*%|百分之|\d+(?:\.\d+)?\s*成|[一二三四五六七八九十]成"
     elif unit:
-        unit_text = {"人": "[人名]", "名": "[人名]", "校区": "(?:个)?校区", "个": "个"}.get(unit.group(1), re.escape(unit.group(1)))
+        unit_text = {"人": "[人名]", "名": "[人名]", "校区": "(?:个)?校区", "个": "个", "天": "[天日]"}.get(
+            unit.group(1), re.escape(unit.group(1)))  # 多少天 is answered by 十五日 too
         counted = _DURATION_YEARS if unit.group(1) == "年" else rf"{_NUM}\s*(?:多)?(?:万|亿)?(?:多)?{unit_text}"
         pattern = counted
         noun = counted_noun(question[unit.end() :])
