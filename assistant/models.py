@@ -95,6 +95,9 @@ class Answer(BaseModel):
     # extensions (allowed by the contract: never rename, only add)
     related: list[Citation] = Field(default_factory=list, description="'可能相关' passages of a refused answer")
     notice: str | None = Field(None, description="e.g. the LLM failed and the extractive answer is shown")
+    refusal_score: float | None = Field(
+        None, description="calibrated P(answerable) of the refusal model; refused below its threshold (None: not scored)"
+    )
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

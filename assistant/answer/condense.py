@@ -82,7 +82,9 @@ def condense(question: str, history: list[dict[str, str]]) -> str:
     if among:  # '其中第三种…' after '…有哪些做法？': the whole earlier question, plus the item the answer listed third
         replies = [m["content"] for m in history if m.get("role") == "assistant" and m.get("content")]
         ordinal = zh.asked_ordinal(q)
-        item = zh.nth_item(replies[-1], ordinal[0]) if replies and ordinal else None
+        # the previous answer's own marks ('[2]') and Markdown list numbers ('2. ') are no part of the item
+        reply = re.sub(r"\[\d{1,3}\]", "", replies[-1]) if replies else ""
+        item = zh.nth_item(reply, ordinal[0]) if reply and ordinal else None
         base = zh.normalize(last).rstrip("？?。")
         return f"{base}，{q[among.end():]}" + (f"（{item}）" if item else "")
     subjects = noun_phrases(last)

@@ -1,61 +1,85 @@
-"""When to say 资料中未找到依据: the question's own terms must be covered by the passages, not just be near them.
+"""When to say 资料中未找到依据: one logistic model over general features, calibrated on the dev sets.
 
-A similarity threshold alone does not separate unanswerable questions (their top cosine overlaps answerable
-ones'); what does is whether the specific terms of the question (entities, the thing asked about) occur in
-the best passages, whether they occur in the corpus at all, and, when a number or date is asked for,
-whether the chosen sentences hold one (with the asked 每天/每次 qualifier); what is counted or listed
-('多少名在校学生') must be named by the answer sentences, and an asked n-th item ('第二个') must be listed. Thresholds are calibrated on eval/ (see bench/answer.py).
+Features: how well the best sentence answers (the evidence model's probability), how much of the question's
+rarest content terms the best passages hold, whether a sentence of the asked answer type was found, how far
+the best sentence's cosine stands above the corpus background, the share of the question's terms the corpus
+never uses, and whether its places and named documents are present. The model gives P(answerable); the
+answer is refused below the threshold chosen on dev for at most 3 % false refusals (weights/<model>.json).
+
+Two general rules stay absolute: a name the question quotes or puts in 《》 must occur in the corpus, and an
+asked n-th item ('第二个…') must be listed by the passage the answer is about.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from assistant.answer.extractive import Evidence, candidates, weighted_coverage
+from assistant.answer.extractive import Evidence, weighted_coverage
 from assistant.answer.terms import QuestionTerms
 from assistant.models import Hit
 from assistant.text import zh
 from assistant.text.zh import has_nth_item
 
 REFUSAL_TEXT = "资料中未找到依据。"
-# Calibrated on eval/ (146 items; see the closing note): refuse when ...
-MIN_COVERAGE = 0.4  # ... the top passages hold under this idf-weighted share of the question's specific terms
-COVERAGE_DENSE = 0.86  # ... and the best dense match is also weak (paraphrases share few words but match densely)
-MAX_UNKNOWN = 0.3  # ... or this share of the terms never occurs in the corpus
-UNKNOWN_DENSE = 0.88  # ... and the best dense match is not strong
-MIN_SENTENCE_SCORE = 0.5  # ... or even the best sentence is a poor answer
-# ... or the answer sentences name under this idf-weighted share of what is counted/listed ('多少名在校学生'):
-# answerable items score >= 0.61 ('哪位副校长负责家校合作'), '20多名学生' for 在校学生 0.0, 成员学校 0.07
-MIN_COUNTED = 0.5
-# ... or the question names, in quotes or 《》, something the corpus never mentions (“双减”, “3+1+2”): on eval/
-# every quoted name of an answerable item is in the corpus, and the three that are not belong to unanswerable ones
+REFUSAL_FEATURES = (
+    "best_p", "rare_coverage", "type_found", "dense_margin", "unknown", "places_present",
+    "counted",
+)
 
 
 @dataclass(frozen=True)
 class Support:
-    """The evidence numbers behind a refusal decision (kept in eval results for calibration)."""
+    """The evidence numbers behind a refusal decision (kept in the answer for calibration: refusal_score)."""
 
     coverage: float
     unknown: float
-    number_missing: bool  # the number (or who-did-what) the question asks for is in no matching sentence
+    number_missing: bool = False  # no sentence of the top passages has the asked answer type (number, date…)
     dense_top: float = 0.0
-
     sentence_score: float = 1.0
     counted: float = 1.0  # share of the counted/listed thing ('成员学校') that the answer sentences name
     ordinal_missing: bool = False  # '第二个…' asked, but the answer's passages list no second item
     named_missing: bool = False  # a quoted or 《》 name of the question that no stored text contains
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 1.0  # the calibrated P(answerable); refused below threshold
+    threshold: float = 0.0
 
     @property
     def refused(self) -> bool:
-        return (
-            self.number_missing
-            or (self.coverage < MIN_COVERAGE and self.dense_top < COVERAGE_DENSE)
-            or (self.unknown > MAX_UNKNOWN and self.dense_top < UNKNOWN_DENSE)
-            or self.sentence_score < MIN_SENTENCE_SCORE
-            or self.counted < MIN_COUNTED
-            or self.ordinal_missing
-            or self.named_missing
-        )
+        return self.named_missing or self.ordinal_missing or self.score < self.threshold
+
+
+def refusal_features(
+    terms: QuestionTerms,
+    hits: list[Hit],
+    chosen: list[Evidence],
+    corpus_text: str,
+    idf: dict[str, float],
+    *,
+    best_p: float = 0.0,
+    type_found: bool = True,
+    dense_margin: float = 0.0,
+    places: tuple[str, ...] = (),
+    top: int = 3,
+) -> dict[str, float]:
+    """The refusal model's inputs for one question (see the module docstring)."""
+    specific = terms.specific or terms.terms
+    weights = _term_weights(specific, idf, corpus_text)
+    passages = [f"{h.article_title} {h.text}" for h in hits[:top]]
+    coverage = max((weighted_coverage(p, specific, weights) for p in passages), default=0.0) if specific else 1.0
+    rare = sorted(specific, key=lambda t: -weights.get(t, 0.0))[:2]
+    rare_coverage = max((weighted_coverage(p, tuple(rare), weights) for p in passages), default=0.0) if rare else 1.0
+    total = sum(weights.values())
+    unknown = sum(w for t, w in weights.items() if t not in corpus_text) / total if total else 0.0
+    blob = zh.compact(" ".join(passages + [" ".join(h.tokens) for h in hits[:top]])).lower()
+    places_present = sum(1 for p in places if zh.compact(p).lower() in blob) / len(places) if places else 1.0
+    counted = 1.0
+    if terms.counted:
+        said = "".join(e.text for e in chosen)
+        counted = weighted_coverage(said, terms.counted, _term_weights(terms.counted, idf, corpus_text)) if said else 0.0
+    return {
+        "best_p": best_p, "rare_coverage": rare_coverage, "coverage": coverage, "type_found": float(type_found),
+        "dense_margin": dense_margin, "unknown": unknown, "places_present": places_present, "counted": counted,
+    }
 
 
 def assess(
@@ -64,33 +88,28 @@ def assess(
     chosen: list[Evidence],
     corpus_text: str,
     idf: dict[str, float],
-    top: int = 3,
+    *,
+    features: dict[str, float] | None = None,
+    score: float = 1.0,
+    threshold: float = 0.0,
 ) -> Support:
-    """Measure how well the retrieved passages support an answer to the question."""
-    specific = terms.specific or terms.terms
-    dense_top = max((h.dense_score for h in hits), default=0.0)
+    """The support of an answer: the model's score against its threshold, and the two absolute rules."""
+    features = features if features is not None else refusal_features(terms, hits, chosen, corpus_text, idf)
     named_missing = any(zh.compact(name).lower() not in corpus_text for name in terms.named)
-    if not hits or not specific:
-        return Support(0.0 if not hits else 1.0, 0.0, False, dense_top, named_missing=named_missing)
-    weights = _term_weights(specific, idf, corpus_text)
-    coverage = max(weighted_coverage(h.text, specific, weights) for h in hits[:top])
-    total = sum(weights.values())
-    unknown = sum(w for t, w in weights.items() if t not in corpus_text) / total if total else 0.0
-    # the asked-for number may sit in any well-matching sentence of the top passages, not only the chosen ones
-    pool = list(chosen) + [e for e in candidates(hits[:top]) if weighted_coverage(e.text, specific, weights) >= 0.3]
-    number_missing = terms.asks_specific_fact and not any(terms.answers_fact(e.text) for e in pool)
-    best = max((e.score for e in chosen), default=0.0)  # chosen is in text order, not best first
-    counted = 1.0
-    if terms.counted:
-        said = [e.text for e in chosen]
-        cw = _term_weights(terms.counted, idf, corpus_text)
-        counted = weighted_coverage("".join(said), terms.counted, cw) if said else 0.0
     # the passage of the best sentence is the one the answer is about: another chosen passage that happens to
     # number its own points ('三、基本原则1.… 2.…') does not list the asked item
     lead = max(chosen, key=lambda e: e.score, default=None)
     ordinal_missing = terms.ordinal > 1 and not (lead and has_nth_item(hits[lead.hit].text, terms.ordinal))
-    return Support(round(coverage, 3), round(unknown, 3), number_missing, round(dense_top, 4), round(best, 3),
-                   round(counted, 3), ordinal_missing, named_missing)
+    if not hits:
+        score = 0.0
+    return Support(
+        coverage=round(features.get("coverage", 0.0), 3), unknown=round(features.get("unknown", 0.0), 3),
+        number_missing=not features.get("type_found", 1.0),
+        dense_top=round(max((h.dense_score for h in hits), default=0.0), 4),
+        sentence_score=round(max((e.score for e in chosen), default=0.0), 3),
+        counted=round(features.get("counted", 1.0), 3), ordinal_missing=ordinal_missing,
+        named_missing=named_missing, features=features, score=round(score, 4), threshold=threshold,
+    )
 
 
 def _term_weights(terms: tuple[str, ...], idf: dict[str, float], corpus_text: str) -> dict[str, float]:

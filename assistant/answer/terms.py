@@ -31,8 +31,7 @@ _ASKED_UNIT = re.compile(rf"(?:多少|(?<![哪把将和由])几)({_UNIT})")
 _ASKS_YEAR = re.compile(r"哪一年|哪年|什么时候|何时|什么时间")
 _ASKS_SHARE = re.compile(r"比例|百分之|占比")
 _ASKS_WHO = re.compile(r"谁(担任|负责|主持|牵头|分管|主管|兼任)")
-_ASKS_SCORE = re.compile(r"分数|满分|得分|成绩")
-_ASKS_MONEY = re.compile(r"经费|预算|补贴|补助|工资|收费|费用|奖学金|资金|投入|标准")
+_ASKS_MONEY = re.compile(r"多少钱")  # the unit is in the question; a topic word (经费, 标准) does not imply one
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万]+)"
 # '每天多少元': a per-unit qualifier just before the asked amount; '每年资助近1200万人' answers it, '四万元' does not
 _PER = re.compile(r"每(天|日|次|人|年|月|周|学期|生)(?=[^，。？；！]{0,10}?(?:多少|几))")
@@ -102,7 +101,8 @@ def question_terms(question: str) -> QuestionTerms:
     elif _ASKS_SHARE.search(question):
         pattern = r"\d\s*%|百分之|\d+(?:\.\d+)?\s*成|[一二三四五六七八九十]成"
     elif unit:
-        unit_text = {"人": "[人名]", "名": "[人名]", "校区": "(?:个)?校区", "个": "个"}.get(unit.group(1), re.escape(unit.group(1)))
+        unit_text = {"人": "[人名]", "名": "[人名]", "校区": "(?:个)?校区", "个": "个", "天": "[天日]"}.get(
+            unit.group(1), re.escape(unit.group(1)))  # 多少天 is answered by 十五日 too
         counted = _DURATION_YEARS if unit.group(1) == "年" else rf"{_NUM}\s*(?:多)?(?:万|亿)?(?:多)?{unit_text}"
         pattern = counted
         noun = counted_noun(question[unit.end() :])
@@ -110,9 +110,7 @@ def question_terms(question: str) -> QuestionTerms:
             # '几个校区' is answered by '3个校区' or '校区3个', not by any count: the noun must be close by
             key = re.escape(noun[-2:])
             pattern = rf"{counted}.{{0,12}}{key}|{key}.{{0,12}}{counted}"
-    elif _ASKS_SCORE.search(question) and "多少" in question:
-        pattern = rf"{_NUM}\s*分"
-    elif _ASKS_MONEY.search(question) and "多少" in question:
+    elif _ASKS_MONEY.search(question):
         pattern = rf"{_NUM}\s*(?:多)?(?:万|亿)?(?:多)?元"
     per = tuple(rf"每{u}|{u}均|[/／]{u}" for u in (
         "[天日]" if m.group(1) in "天日" else m.group(1) for m in _PER.finditer(question)))

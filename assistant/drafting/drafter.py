@@ -68,7 +68,7 @@ class Drafter:
         template = self.template(kind, outline)
         stats = self.stats
         topic_hits = self.retriever.search(topic, k=self.settings.top_k, sources=sources)
-        covered = evidence.topic_covered(topic, topic_hits, stats, self.retriever.embeddings)
+        covered = evidence.topic_covered(topic, topic_hits, stats)
         plans = plan.gather(self.retriever, topic, template.sections, stats, sources, progress) if covered else [
             plan.SectionPlan(spec, [], []) for spec in template.sections
         ]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from langchain_core.embeddings import Embeddings
-
+from assistant.answer import evidence as answer_evidence
 from assistant.answer import extractive
-from assistant.answer.refusal import MIN_COVERAGE, assess, corpus_blob
+from assistant.answer.analysis import analyse
+from assistant.answer.chain import AnswerChain, AnswerState
+from assistant.answer.refusal import corpus_blob
 from assistant.answer.terms import GENERIC, question_terms
 from assistant.answer.verify import SUPPORT_THRESHOLD, best_quote, exact_facts_missing, split_claims, support
 from assistant.models import Hit
@@ -19,13 +20,18 @@ __all__ = ["MIN_COVERAGE", "Candidate", "CorpusStats", "Verified", "near_duplica
            "topic_covered", "topic_terms", "verify_point", "without_heading"]
 
 
+MIN_COVERAGE = 0.4  # idf-weighted share of the topic's specific terms a point's sentence (under its title) must hold
+
+
 @dataclass
 class CorpusStats:
-    """idf of every token and all stored text, for the index state they were computed on."""
+    """idf of every token and all stored text, for the index state they were computed on, and the answer chain
+    whose evidence model scores sentences and whose refusal model decides whether a topic is covered."""
 
     idf: dict[str, float]
     blob: str
     fingerprint: str
+    chain: AnswerChain
 
     @classmethod
     def of(cls, retriever: Retriever) -> CorpusStats:
@@ -34,6 +40,7 @@ class CorpusStats:
             extractive.idf_table([r["metadata"].get("tokens", "").split() for r in records]),
             corpus_blob([r["text"] for r in records]),
             retriever.fingerprint,
+            AnswerChain(retriever.settings, retriever, llm=None),
         )
 
 
@@ -63,24 +70,26 @@ def topic_terms(topic: str, idf: dict[str, float] | None = None) -> tuple[str, .
     return tuple(found)
 
 
-def topic_covered(topic: str, hits: list[Hit], stats: CorpusStats, embeddings: Embeddings | None) -> bool:
+def topic_covered(topic: str, hits: list[Hit], stats: CorpusStats) -> bool:
     """The answer chain's refusal assessment, asked of the topic itself: False when the corpus does not cover it."""
-    terms = question_terms(topic)
-    ranked = extractive.score(topic, terms, hits, extractive.candidates(hits), stats.idf, embeddings)
-    chosen = extractive.select(topic, ranked, 4)
-    return bool(hits) and not assess(terms, hits, chosen, stats.blob, stats.idf).refused
+    if not hits:
+        return False
+    state = AnswerState(topic, standalone_question=topic, analysis=analyse(topic), hits=hits,
+                        passages=[answer_evidence.Passage(h, i) for i, h in enumerate(hits)])
+    support = stats.chain.assess(state).support
+    return support is not None and not support.refused
 
 
-def rank_sentences(
-    query: str, topic: tuple[str, ...], hits: list[Hit], stats: CorpusStats, embeddings: Embeddings | None
-) -> list[Candidate]:
-    """Every sentence of the hits scored for the section's query (best first), with its topic coverage."""
-    ranked = extractive.score(query, question_terms(query), hits, extractive.candidates(hits), stats.idf, embeddings)
+def rank_sentences(query: str, topic: tuple[str, ...], hits: list[Hit], stats: CorpusStats) -> list[Candidate]:
+    """Every sentence of the hits scored for the section's query by the answer chain's evidence model (best
+    first), with its topic coverage."""
+    ranked = stats.chain.rank(analyse(query), [answer_evidence.Passage(h, i) for i, h in enumerate(hits)])
     found = []
-    for ev in ranked:
+    for scored in ranked:
+        ev = scored.evidence
         hit = hits[ev.hit]
         context = f"{hit.article_title} {hit.heading} {ev.text}"
-        found.append(Candidate(hit, ev.start, ev.end, ev.text, ev.score,
+        found.append(Candidate(hit, ev.start, ev.end, ev.text, scored.p,
                                extractive.weighted_coverage(context, topic, stats.idf)))
     return found
 

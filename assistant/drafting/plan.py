@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from langchain_core.embeddings import Embeddings
-
 from assistant.drafting import evidence, points
 from assistant.drafting.templates import SectionSpec
 from assistant.models import Hit
@@ -44,14 +42,13 @@ def gather(
 ) -> list[SectionPlan]:
     """Each section's hits and candidate points: sentences that state something and are about the topic."""
     terms = evidence.topic_terms(topic, stats.idf)
-    embeddings: Embeddings = retriever.embeddings
     plans = []
     for i, spec in enumerate(specs):
         if progress:
             progress(i, len(specs), spec.heading)
         query = f"{topic} {spec.heading} {spec.intent}".strip()
         hits = retriever.search(query, k=HITS_PER_SECTION, sources=sources)
-        ranked = evidence.rank_sentences(query, terms, hits, stats, embeddings)
+        ranked = evidence.rank_sentences(query, terms, hits, stats)
         keep = [c for c in ranked if c.topic >= evidence.MIN_COVERAGE and points.is_statement(point_text(c, spec.heading))]
         plans.append(SectionPlan(spec, hits, sorted(keep, key=fit, reverse=True)))
     if progress:

@@ -145,11 +145,14 @@ class Retriever:
         article_title: str | None = None,
         neighbours: bool = False,
         as_of: str | None = None,
+        parts: tuple[str, ...] | None = None,
     ) -> list[Hit]:
         """Best passages for a query, deduplicated by chunk id, each with its fused score and per-list ranks.
 
         When the index holds several versions of a document, the newest is preferred (its passages rank before
-        an older version's); `as_of` (default: the as_of setting) keeps only the versions in force on that date."""
+        an older version's); `as_of` (default: the as_of setting) keeps only the versions in force on that date.
+        `parts`: the comparison items of the query when the caller has analysed it already (the answer chain's
+        QuestionAnalysis); None computes them here."""
         k = k or self.settings.top_k
         depth = max(self.settings.candidates, k)
         as_of = check_date(as_of) if as_of else (check_date(self.settings.as_of) if self.settings.as_of else None)
@@ -158,7 +161,9 @@ class Retriever:
             in_force = np.array([self.versions.in_force_at(i, as_of) for i in range(len(self.ids))], dtype=np.float32)
             mask = in_force if mask is None else mask * in_force
         fused, ranks = self._fused(query, depth, mode, mask)
-        parts = comparison_parts_of(query) if self.settings.decompose and mode == "hybrid" else ()
+        if parts is None:
+            parts = comparison_parts_of(query) if self.settings.decompose else ()
+        parts = parts if mode == "hybrid" else ()
         if parts:
             # 'A和B分别…': each item's best passage must reach the top, not only the one the whole question favours
             lists = [fused]

@@ -13,6 +13,7 @@ import jieba
 import jieba.posseg
 
 from assistant.text import zh
+from assistant.text.profile import CorpusProfile, profile_for
 
 _HERE = Path(__file__).resolve().parent
 USERDICT = _HERE / "userdict.txt"
@@ -24,9 +25,39 @@ _HAN = re.compile(rf"^[{zh.CJK}]+$")
 jieba.setLogLevel(logging.WARNING)
 
 
+_profile: CorpusProfile | None = None
+
+
+def profile() -> CorpusProfile:
+    """The corpus profile in force: set by use_profile, else the configured corpus's (settings.corpus_dir)."""
+    global _profile
+    if _profile is None:
+        from assistant.config import load_settings  # lazily: config is not needed to tokenise with defaults
+
+        settings = load_settings()
+        _profile = profile_for(settings.corpus_dir, settings.profile_dir)
+    return _profile
+
+
+def use_profile(corpus_dir: Path | None, profile_dir: Path | None = None) -> CorpusProfile:
+    """Tokenise with this corpus's profile (its userdict and synonyms); the caches reset only when it changes."""
+    return set_profile(profile_for(corpus_dir, profile_dir))
+
+
+def set_profile(wanted: CorpusProfile) -> CorpusProfile:
+    """See use_profile."""
+    global _profile
+    if wanted != _profile:
+        _profile = wanted
+        for cached in (_tokenizer, pos_tagger, synonyms, comparison_parts_of):
+            cached.cache_clear()
+    return wanted
+
+
 @lru_cache(maxsize=1)
 def _tokenizer() -> jieba.Tokenizer:
-    """A jieba instance with the user dictionary loaded; its cache goes to a per-user dir, not a shared /tmp file."""
+    """A jieba instance with the profile's user dictionaries loaded (the package's general vocabulary, then the
+    corpus's own entity names); its cache goes to a per-user dir, not a shared /tmp file."""
     tk = jieba.Tokenizer()
     cache_dir = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "policy-assistant"
     try:
@@ -34,7 +65,12 @@ def _tokenizer() -> jieba.Tokenizer:
         tk.tmp_dir = str(cache_dir)
     except OSError:
         tk.tmp_dir = tempfile.gettempdir()
-    tk.load_userdict(str(USERDICT))
+    tk.initialize()
+    for entry in profile().entries("userdict.txt"):  # 'word [freq] [tag]' lines, '#' comments skipped
+        word, *rest = entry.split()
+        freq = int(rest[0]) if rest and rest[0].isdigit() else None
+        tag = rest[-1] if rest and not rest[-1].isdigit() else None
+        tk.add_word(word, freq, tag)
     return tk
 
 
@@ -96,12 +132,13 @@ def tokenize(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def synonyms() -> dict[str, tuple[str, ...]]:
-    """Everyday word -> the policy terms it also searches for (synonyms.txt; '#' lines are comments)."""
+    """Everyday word -> the policy terms it also searches for (the profile's synonyms.txt files, defaults first;
+    a corpus's line for the same word adds to the default's)."""
     table: dict[str, tuple[str, ...]] = {}
-    for line in SYNONYMS.read_text(encoding="utf-8").splitlines():
-        words_on_line = line.split("#", 1)[0].split()
+    for line in profile().entries("synonyms.txt"):
+        words_on_line = line.split()
         if len(words_on_line) > 1:
-            table[words_on_line[0]] = tuple(words_on_line[1:])
+            table[words_on_line[0]] = tuple(dict.fromkeys((*table.get(words_on_line[0], ()), *words_on_line[1:])))
     return table
 
 

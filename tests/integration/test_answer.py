@@ -50,7 +50,8 @@ def test_list_question_is_answered_from_the_right_passage(seed_assistant):
 
 
 def test_absent_topic_is_refused_with_related_passages(seed_assistant):
-    answer = seed_assistant.ask("高校招生录取分数线是多少？")
+    # the asked unit (分) must be in the answer; a topic word (分数, 成绩) no longer demands it by itself
+    answer = seed_assistant.ask("高校招生录取分数线是多少分？")
     assert answer.refused
     assert answer.answer == REFUSAL_TEXT
     assert answer.citations == []
@@ -210,3 +211,20 @@ def test_a_comparison_question_cites_a_passage_for_each_item(seed_assistant):
     # eval's gold '校际干部交流指导', or '…的校级干部分别为各自学校的片域组长' of the same report
     assert any("实验小学" in t and re.search("校际干部|校级干部", t) for t in cited)
     assert re.search("校际干部|校级干部", answer.answer)
+
+
+def test_a_list_question_gets_every_item_and_the_follow_up_the_second(seed_assistant):
+    # issue 14: "集团化办学有哪些模式？" ran the three modes together and kept only "1、"
+    answer = seed_assistant.ask("集团化办学有哪些模式？")
+    assert not answer.refused
+    assert_well_cited(answer)
+    assert all(mode in answer.answer for mode in ("核心学校模式", "联盟学校模式", "学区模式"))
+    assert re.search(r"^1\. .*核心学校模式.*\n2\. .*联盟学校模式.*\n3\. .*学区模式", answer.answer, re.MULTILINE)
+    assert "1、" not in answer.answer
+    quotes = [c.quote for c in answer.citations]
+    assert len(quotes) == len(set(quotes)) == len(re.findall(r"\[\d+\]", answer.answer))  # one quote per sentence
+    history = [{"role": "user", "content": "集团化办学有哪些模式？"}, {"role": "assistant", "content": answer.answer}]
+    follow = seed_assistant.ask("其中第二种是怎么做的？", history)
+    assert "联盟学校模式" in follow.standalone_question
+    assert not follow.refused and "联盟" in follow.answer and follow.answer != answer.answer
+    assert follow.refusal_score is not None and 0.0 <= follow.refusal_score <= 1.0
