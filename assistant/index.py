@@ -12,7 +12,8 @@ import hashlib
 import json
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -331,6 +332,7 @@ class Index:
             chunks=_normalised(chunk_vectors),
             sentences=_normalised(sentence_vectors),
             sentence_chunks=[sorted(set(holders[k])) for k in keys],
+            sentence_keys=keys,
         )
         return self._matrices
 
@@ -345,6 +347,12 @@ class Matrices:
     chunks: np.ndarray
     sentences: np.ndarray
     sentence_chunks: list[list[str]]
+    sentence_keys: list[str] = field(default_factory=list)  # each sentence row's key (sentence_key of its text)
+
+    @cached_property
+    def sentence_row(self) -> dict[str, int]:
+        """Row of each stored sentence vector by its key: the answer code reads vectors here, never embeds them."""
+        return {key: row for row, key in enumerate(self.sentence_keys)}
 
 
 def _ids_key(ids: Iterable[str]) -> str:

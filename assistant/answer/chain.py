@@ -144,7 +144,7 @@ class AnswerChain:
         if not evidence:
             return []
         q = self.vectors.query_vector(analysis.question)
-        vectors = self.vectors.sentence_vectors([e.text for e in evidence], [p.hit.chunk_id for p in passages])
+        vectors = self.vectors.sentence_vectors([e.text for e in evidence], [p.hit.text for p in passages])
         return ev.features(analysis, passages, evidence, vectors @ q, self.idf, self.bigram_idf)
 
     def _rank(self, analysis: QuestionAnalysis, passages: list[ev.Passage]) -> list[ev.Scored]:
