@@ -97,7 +97,7 @@ def build_draft_tab(get_assistant: Callable[[], Any], data_dir: Path | None = No
         with gr.Column(scale=3):
             table = gr.Dataframe(
                 headers=editing.COLUMNS, datatype=["bool", "str", "str", "str", "str"], type="array",
-                interactive=True, wrap=True, static_columns=[1, 3, 4], column_widths=["8%", "14%", "52%", "20%", "6%"],
+                interactive=True, wrap=True, max_height=800, static_columns=[1, 3, 4], column_widths=["7%", "13%", "54%", "20%", "6%"],
                 label="要点（可直接修改文字；取消“保留”即删除）", elem_id="pa-draft-table",
             )
             with gr.Accordion("从检索结果添加要点", open=False):
