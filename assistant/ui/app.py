@@ -268,6 +268,7 @@ class PolicyUI:
         history = history_of(turns[:at])
         titles = self.titles()
         filter_titles = [titles.get(s, s) for s in sources or []]
+        started = time.monotonic()  # a stopped turn's time counts from the question, as a finished one's does
         pieces = self.assistant.stream(question, history, sources=sources or None) if self.assistant else iter(())
         # condense, retrieve and assess all run before the first piece: only they read the index, so the
         # lock is never held across a yield (a reader abandoned mid-stream would block every reload)
@@ -275,7 +276,6 @@ class PolicyUI:
             first = next(pieces, None)
         text, final, last = "", None, 0.0
         mode = self.assistant.model if self.assistant else "extractive"
-        started = time.monotonic()
 
         def partial() -> dict[str, Any]:
             """The conversation as it stands if 停止 is pressed now: this turn's text so far, marked stopped."""
