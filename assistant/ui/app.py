@@ -654,7 +654,7 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
             side_new = gr.Button("＋ 新对话", elem_id="pa-side-new")
             history_list = gr.Radio(choices=[], label="历史对话（仅保存在本浏览器）", elem_id="pa-history")
             history_delete = gr.Button("删除所选对话", size="sm", variant="stop", elem_id="pa-history-delete")
-        gr.Markdown("## 政策助手 · 教育政策问答\n每个回答都标注原文出处，点击编号即可核对原文。")
+        gr.Markdown("## 政策助手 · 教育政策问答\n每个回答都标注原文出处，点击编号即可核对原文。", elem_id="pa-title")
         banner = gr.HTML(ui.banner(), elem_id="pa-banner")
         with gr.Tabs():
             with gr.Tab("对话", id="chat"):
