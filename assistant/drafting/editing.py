@@ -13,7 +13,10 @@ Row = list[Any]
 
 
 def cite_label(citation: DraftCitation) -> str:
-    return f"[{citation.n}] 《{citation.title}》 {citation.heading}".strip()
+    """'[n] 《title》 › the innermost heading': the heading path starts with the title again, and the whole path
+    made the table's 依据 column taller than the point it cites (the passage pane shows the full path)."""
+    parts = [p.strip() for p in citation.heading.split(" > ") if p.strip() and p.strip() != citation.title]
+    return f"[{citation.n}] 《{citation.title}》" + (f" › {parts[-1]}" if parts else "")
 
 
 def to_rows(draft: Draft) -> tuple[list[Row], dict[str, list[dict[str, Any]]]]:

@@ -20,7 +20,8 @@ from assistant.drafting import editing
 from assistant.drafting.compose import References
 from assistant.drafting.drafter import Drafter
 from assistant.drafting.markdown import to_markdown
-from assistant.drafting.models import Draft
+from assistant.drafting.models import NO_SUPPORT, Draft
+from assistant.drafting.numbering import numbered
 from assistant.drafting.templates import DEFAULT_TYPE, available
 from assistant.drafting.word import to_docx
 
@@ -56,7 +57,9 @@ def summary(draft: Draft) -> str:
     points = sum(len(s.points) for s in draft.sections)
     line = (f"**{html.escape(draft.title)}**：{len(draft.sections)} 个部分（{supported} 个有依据），{points} 条要点，"
             f"{len(draft.references)} 处引用 · {'摘录式' if draft.mode == 'extractive' else html.escape(draft.model)}")
-    return line + (f"\n\n> {html.escape(draft.notice)}" if draft.notice else "")
+    outline = "　".join(
+        f"{heading}（{len(s.points)} 条）" if s.points else f"{heading}（{NO_SUPPORT}）" for heading, s in numbered(draft))
+    return line + f"\n\n{html.escape(outline)}" + (f"\n\n> {html.escape(draft.notice)}" if draft.notice else "")
 
 
 def export(draft: Draft, folder: Path) -> tuple[str, str]:
@@ -84,7 +87,8 @@ def build_draft_tab(get_assistant: Callable[[], Any], data_dir: Path | None = No
 
     with gr.Row():
         topic = gr.Textbox(label="主题", placeholder="例如：推进城乡教育共同体建设", scale=4, elem_id="pa-draft-topic")
-        kind = gr.Dropdown(types, value=DEFAULT_TYPE if DEFAULT_TYPE in types else types[0], label="文种", scale=1)
+        kind = gr.Dropdown(types, value=DEFAULT_TYPE if DEFAULT_TYPE in types else types[0], label="文种", scale=1,
+                           elem_id="pa-draft-kind")
         sources = gr.Dropdown(source_choices(), multiselect=True, label="只用这些文件（可选）", scale=2)
         generate = gr.Button("生成初稿", variant="primary", scale=1, elem_id="pa-draft-generate")
     status = gr.Markdown("", elem_id="pa-draft-status")
@@ -93,7 +97,7 @@ def build_draft_tab(get_assistant: Callable[[], Any], data_dir: Path | None = No
         with gr.Column(scale=3):
             table = gr.Dataframe(
                 headers=editing.COLUMNS, datatype=["bool", "str", "str", "str", "str"], type="array",
-                interactive=True, wrap=True, static_columns=[1, 3, 4], column_widths=["8%", "14%", "52%", "20%", "6%"],
+                interactive=True, wrap=True, max_height=800, static_columns=[1, 3, 4], column_widths=["7%", "13%", "54%", "20%", "6%"],
                 label="要点（可直接修改文字；取消“保留”即删除）", elem_id="pa-draft-table",
             )
             with gr.Accordion("从检索结果添加要点", open=False):

@@ -96,10 +96,11 @@ def new_state() -> dict[str, Any]:
 def messages_of(state: dict[str, Any]) -> list[dict[str, str]]:
     """The chatbot's messages, rendered from the turns (the one source of truth, also what history stores)."""
     messages = []
-    for i, turn in enumerate(state.get("turns", [])):
+    turns = state.get("turns", [])
+    for i, turn in enumerate(turns):
         messages.append({"role": "user", "content": esc(turn["question"])})
         messages.append({"role": "assistant", "content": render.answer_html(
-            turn["answer"], i, turn.get("near", []), turn.get("filter_titles", []))})
+            turn["answer"], i, turn.get("near", []), turn.get("filter_titles", []), last=i == len(turns) - 1)})
     return messages
 
 
@@ -287,12 +288,23 @@ class PolicyUI:
         history = history_of(turns[:at])[-(self.settings.max_history_turns // 2) * 2 :]  # the turns the limit allows
         titles = self.titles()
         filter_titles = [titles.get(s, s) for s in sources or []]
+        started = time.monotonic()  # a stopped turn's time counts from the question, as a finished one's does
         pieces = self.assistant.stream(question, history, sources=sources or None) if self.assistant else iter(())
         # condense, retrieve and assess all run before the first piece: only they read the index, so the
         # lock is never held across a yield (a reader abandoned mid-stream would block every reload)
         with self.lock.reading():
             first = next(pieces, None)
         text, final, last = "", None, 0.0
+        mode = self.assistant.model if self.assistant else "extractive"
+
+        def partial() -> dict[str, Any]:
+            """The conversation as it stands if 停止 is pressed now: this turn's text so far, marked stopped."""
+            answer = {"question": question, "standalone_question": question, "answer": text, "citations": [],
+                      "refused": False, "mode": "extractive" if mode == "extractive" else "llm", "model": mode,
+                      "latency_ms": (time.monotonic() - started) * 1000, "stopped": True}
+            turn = {"question": question, "answer": answer, "near": [], "filter_titles": filter_titles}
+            return {**state, "turns": [*turns[:at], turn, *turns[at + 1:]]}
+
         paced = self.assistant is not None and self.assistant.model == "extractive"  # an LLM's tokens pace themselves
         for piece in itertools.chain([] if first is None else [first], pieces):
             if not isinstance(piece, str):
@@ -304,7 +316,7 @@ class PolicyUI:
                 if wait > 0:
                     time.sleep(wait)
                 last = time.monotonic()
-                yield state, text
+                yield partial(), text
         if final is None:  # the chain always ends with an Answer; keep the page usable if it does not
             final = {"question": question, "standalone_question": question, "answer": text, "citations": [],
                      "refused": False, "mode": "extractive"}
@@ -318,6 +330,7 @@ class PolicyUI:
     def _chat(self, question: str, state: dict[str, Any], at: int, sources: list[str] | None,
               stored: Any, request: gr.Request | None) -> Iterator[tuple[Any, ...]]:
         state = dict(state or new_state())
+        state["id"] = state.get("id") or secrets.token_hex(6)  # before the first piece: a stopped turn is saved too
         turns = list(state.get("turns", []))
         user = (getattr(request, "username", None) or "") if request else ""
         busy = (gr.update(visible=False), gr.update(visible=True))
@@ -333,17 +346,15 @@ class PolicyUI:
         yield [*base, *pending, {"role": "assistant", "content": render.streaming_html("")}, *after], state, "", gr.skip(), *busy, gr.skip(), gr.skip()
         try:
             for new, text in self._stream_turn(question, state, at, sources):
-                if text is not None:
+                if text is not None:  # the state holds the partial turn, so 停止 keeps what was shown
                     msg = [*base, *pending, {"role": "assistant", "content": render.streaming_html(text)}, *after]
-                    yield msg, state, "", gr.skip(), *busy, gr.skip(), gr.skip()
+                    yield msg, new, "", gr.skip(), *busy, gr.skip(), gr.skip()
                 else:
                     state = new
         except AssistantError as exc:
             msg = [*base, *pending, {"role": "assistant", "content": f'<div class="pa-refused">出错了：{esc(str(exc))}</div>'}]
             yield msg, state, "", gr.skip(), *idle, gr.skip(), gr.skip()
             return
-        if not state.get("id"):
-            state["id"] = secrets.token_hex(6)
         conversations = save_conversation(stored, user, state)
         yield messages_of(state), state, "", PANEL_HINT, *idle, conversations, history_choices(conversations, user, state["id"])
 
@@ -359,14 +370,27 @@ class PolicyUI:
 
     def regenerate(self, action: str, state: dict[str, Any], sources: list[str] | None, stored: Any = None,
                    request: gr.Request = None) -> Iterator[tuple[Any, ...]]:  # type: ignore[assignment]
-        """Answer turn n again, from the conversation before it; 'regen:n#nonce' comes from its button."""
+        """Answer the last turn again, from the conversation before it; 'regen:n#nonce' comes from its button
+        (an earlier n is ignored: its later turns were asked after the answer being replaced)."""
         m = re.fullmatch(r"regen:(\d+)(?:#\d+)?", (action or "").strip())
         turns = (state or {}).get("turns", [])
-        if not m or int(m.group(1)) >= len(turns):
+        if not m or int(m.group(1)) != len(turns) - 1:  # only the last answer offers 重新生成 (render._actions)
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         at = int(m.group(1))
         yield from self._chat(turns[at]["question"], state, at, sources, stored, request)
+
+    def stopped(self, state: dict[str, Any], stored: Any = None,
+                request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
+        """停止: the streamed part of the answer stays in the conversation, marked stopped, and is saved in the
+        browser's history (the cancelled event's last yield left that partial turn in the state)."""
+        idle = (gr.update(visible=True), gr.update(visible=False))
+        state = dict(state or new_state())
+        if not state.get("turns") or not state.get("id"):
+            return gr.skip(), gr.skip(), *idle, gr.skip(), gr.skip()
+        user = _username(request)
+        conversations = save_conversation(stored, user, state)
+        return messages_of(state), state, *idle, conversations, history_choices(conversations, user, state["id"])
 
     def passage(self, pick: str, state: dict[str, Any]) -> str:
         """The side panel for a clicked marker: 'turn:kind:n#nonce' (kind c = citation, r = 可能相关)."""
@@ -655,7 +679,7 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
             side_new = gr.Button("＋ 新对话", elem_id="pa-side-new")
             history_list = gr.Radio(choices=[], label="历史对话（仅保存在本浏览器）", elem_id="pa-history")
             history_delete = gr.Button("删除所选对话", size="sm", variant="stop", elem_id="pa-history-delete")
-        gr.Markdown("## 政策助手 · 教育政策问答\n每个回答都标注原文出处，点击编号即可核对原文。")
+        gr.Markdown("## 政策助手 · 教育政策问答\n每个回答都标注原文出处，点击编号即可核对原文。", elem_id="pa-title")
         banner = gr.HTML(ui.banner(), elem_id="pa-banner")
         with gr.Tabs():
             with gr.Tab("对话", id="chat"):
@@ -737,7 +761,7 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
             example_events.append(button.click(lambda q: q, button, question, api_visibility="private", queue=False).then(
                 ui.respond, chat_inputs, chat_outputs, api_visibility="private"))
         stop.click(
-            lambda: (gr.update(visible=True), gr.update(visible=False)), None, [send, stop],
+            ui.stopped, [state, stored], [chatbot, state, send, stop, stored, history_list],
             cancels=[submit_event, send_event, regen_event, *example_events], api_visibility="private", queue=False,
         )
 

@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from assistant.titles import display_title, file_name, is_hash_name
 
 PANEL_HINT = '<div class="pa-panel-hint">点击回答中的 <span class="pa-cite-demo">[1]</span> 等编号，在这里查看原文出处。</div>'
+STOPPED = "（已停止）"
 FILE_HEADERS = ["标题", "类型", "日期", "发文机关", "片段数", "状态", "文件"]
 
 # why a file was not ingested, by code (assistant.errors.REASON_CODES and assistant.kb)
@@ -113,7 +114,7 @@ def sources_strip(answer: Mapping[str, Any], turn: int) -> str:
 
 def answer_markdown(answer: Mapping[str, Any]) -> str:
     """The answer and its references as Markdown, for the copy button."""
-    lines = [f"**问：** {answer.get('question', '')}", "", answer.get("answer", "")]
+    lines = [f"**问：** {answer.get('question', '')}", "", answer.get("answer", "") + (STOPPED if answer.get("stopped") else "")]
     refs = answer.get("related") if answer.get("refused") else answer.get("citations")
     if refs:
         lines += ["", "**可能相关：**" if answer.get("refused") else "**出处：**"]
@@ -126,22 +127,26 @@ def answer_markdown(answer: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _actions(answer: Mapping[str, Any], turn: int) -> str:
+def _actions(answer: Mapping[str, Any], turn: int, last: bool = True) -> str:
+    """Copy on every answer; 重新生成 only on the last one (regenerating an earlier answer would leave the
+    later turns built on an answer no longer shown, and nothing of a conversation is thrown away unasked)."""
     copy = html.escape(answer_markdown(answer), quote=True)  # text of a hidden span: the sanitizer drops data-*
+    regen = (f'<button type="button" class="pa-act pa-regen" value="{turn}" title="重新生成这个回答">重新生成</button>'
+             if last else "")
     return (
         '<div class="pa-actions">'
         f'<span class="pa-md">{copy}</span>'
         '<button type="button" class="pa-act pa-copy-btn" title="复制回答和出处（Markdown）">复制</button>'
-        f'<button type="button" class="pa-act pa-regen" value="{turn}" title="重新生成这个回答">重新生成</button>'
+        f'{regen}'
         f'<span class="pa-mode-tag">{esc(mode_label(answer))} · {float(answer.get("latency_ms", 0)) / 1000:.1f} 秒</span>'
         "</div>"
     )
 
 
 def answer_html(answer: Mapping[str, Any], turn: int, near_titles: Sequence[str] = (),
-                filter_titles: Sequence[str] = ()) -> str:
+                filter_titles: Sequence[str] = (), last: bool = True) -> str:
     """One assistant message: 理解为, the answer as Markdown with clickable [n], its sources and actions;
-    a refusal is an amber box naming the documents closest to the question."""
+    a refusal is an amber box naming the documents closest to the question; an answer cut short by 停止 says so."""
     parts: list[str] = []
     standalone = (answer.get("standalone_question") or "").strip()
     if standalone and standalone != (answer.get("question") or "").strip():
@@ -161,8 +166,10 @@ def answer_html(answer: Mapping[str, Any], turn: int, near_titles: Sequence[str]
         if filter_titles:
             parts.append(f'<div class="pa-understood">仅检索：{_titles(filter_titles)}</div>')
         parts.append(f'<div class="pa-answer">{body}</div>')
+        if answer.get("stopped"):
+            parts.append(f'<div class="pa-stopped">{STOPPED}</div>')
         parts.append(sources_strip(answer, turn))
-    parts.append(_actions(answer, turn))
+    parts.append(_actions(answer, turn, last))
     return "".join(parts)
 
 

@@ -286,3 +286,78 @@ def test_upload_inert_and_delete_asks_first(browser, served, tmp_path) -> None:
     assert page.locator("img").count() == 0 or not page.locator("img[src*='198.51.100.7']").count()
     assert not off_machine, off_machine
     page.close()
+
+
+def test_draft_tab_generates_and_downloads_word(browser, served, tmp_path) -> None:
+    """公文起草: a 实施方案 on 集团化办学 shows every template section and cited points, and its .docx downloads and
+    opens in python-docx with those headings."""
+    from docx import Document
+
+    from assistant.drafting.templates import load_template
+
+    url, _ = served
+    headings = [s.heading for s in load_template("实施方案").sections]
+    page = open_page(browser, url, accept_downloads=True)
+    page.get_by_role("tab", name="公文起草").click()
+    topic = page.locator("#pa-draft-topic textarea, #pa-draft-topic input").first
+    topic.wait_for(timeout=10_000)
+    topic.fill("集团化办学")
+    choose(page, "#pa-draft-kind", "实施方案")
+    page.locator("#pa-draft-generate").click()
+    page.wait_for_function(
+        "document.querySelector('#pa-draft-status')?.innerText.includes('关于集团化办学的实施方案')", timeout=120_000)
+    table = page.locator("#pa-draft-table")
+    page.wait_for_function("/\\[1\\]/.test(document.querySelector('#pa-draft-table')?.innerText || '')", timeout=20_000)
+    status = page.locator("#pa-draft-status").inner_text()
+    for heading in headings:  # every section of the template is named, with or without support
+        assert heading in status, (heading, status)
+    points = int(re.search(r"(\d+) 条要点", status).group(1))
+    assert points >= 3, status
+    shown = table.inner_text()
+    rendered = re.findall(r"^\d+\.\d+$", shown, flags=re.M)  # the 编号 cell of each row drawn (the table is virtual)
+    assert len(rendered) >= 3 and len(re.findall(r"\[\d+\] 《", shown)) >= len(rendered), shown  # each cites [n]
+    assert len(set(re.findall(r"\[\d+\] 《", shown))) >= 2
+    assert not HASH_NAME.search(page.locator("body").inner_text())
+    page.locator("#pa-draft-export").click()
+    download_button = page.locator("#pa-draft-docx")
+    download_button.wait_for(state="visible", timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "ui-draft.png"), full_page=True)
+    with page.expect_download(timeout=30_000) as info:
+        download_button.click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    assert saved.suffix == ".docx"
+    doc = Document(str(saved))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == "关于集团化办学的实施方案"
+    level_one = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    for heading in headings:
+        assert any(t.endswith(heading) for t in level_one), (heading, level_one)
+    assert re.search(r"\[\d+\]", "".join(texts))
+    page.close()
+
+
+def test_stop_keeps_the_partial_answer(browser, served, monkeypatch) -> None:
+    """停止 mid-answer: the part shown stays in the chat marked （已停止）, and is there after a reload (BrowserState)."""
+    from assistant.ui import app as app_module
+
+    monkeypatch.setattr(app_module, "STREAM_STEP_S", 1.5)  # slow enough to press 停止 between two sentences
+    url, _ = served
+    page = open_page(browser, url)
+    ask(page, "临安市和宁波市的教共体分别有多少所学校？")
+    page.wait_for_function("(document.querySelector('#pa-chat .pa-streaming')?.innerText || '').length > 5",
+                           timeout=60_000)
+    page.locator("#pa-stop").click()
+    stopped = page.locator("#pa-chat .pa-stopped")
+    stopped.wait_for(timeout=10_000)
+    assert stopped.inner_text() == "（已停止）" and page.locator("#pa-send").is_visible()
+    shown = page.locator("#pa-chat .pa-answer").last.inner_text()
+    assert len(shown) > 5
+    page.screenshot(path=str(ARTIFACTS / "ui-stopped.png"), full_page=True)
+    page.reload()
+    page.wait_for_selector("#pa-question textarea", timeout=30_000)
+    page.locator("#pa-sidebar button, .sidebar-toggle, button[aria-label*='sidebar' i]").first.click()
+    page.locator("#pa-history label", has_text="临安市和宁波市").first.click()
+    page.locator("#pa-chat .pa-stopped").wait_for(timeout=20_000)
+    assert page.locator("#pa-chat .pa-answer").last.inner_text() == shown
+    page.close()

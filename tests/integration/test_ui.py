@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
 import httpx
 import pytest
 from gradio_client import Client, handle_file
@@ -21,6 +22,7 @@ from gradio_client import Client, handle_file
 from assistant.assistant import Assistant
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.ingest.pipeline import ingest, read_manifest
+from assistant.ui.app import new_state
 from assistant.ui.render import PANEL_HINT
 from tests.support.documents import CITATION, CONTRACT, HOSTILE
 from ui import build_app, launch
@@ -483,3 +485,51 @@ def test_a_running_app_picks_up_an_ingest_made_outside_it(tmp_path, embeddings) 
     answer = ui.ask_json("校车每学期检修几次？")
     assert not answer["refused"]
     assert any("xiaoche.txt" in c["sources"] for c in answer["citations"]), answer["citations"]
+
+
+def _run(events: Any) -> tuple[Any, ...]:
+    """The last output of a chat event (a generator of Gradio outputs)."""
+    return list(events)[-1]
+
+
+def test_stop_keeps_the_partial_answer_marked_stopped(seed_app) -> None:
+    """停止 cancels the event after some pieces: what was shown stays in the state and in the saved history."""
+    _, app, _ = seed_app
+    ui = app.policy_ui
+    events = ui.respond("临安市和宁波市的教共体分别有多少所学校？", new_state(), [], {"user": "", "conversations": []})
+    shown = None
+    for _chatbot, state, *_ in events:  # the first yield is the empty bubble; stop after the first piece
+        if state.get("turns"):
+            shown = state
+            break
+    events.close()  # what Gradio's cancel does to the generator
+    assert shown is not None
+    text = shown["turns"][0]["answer"]["answer"]
+    assert text and shown["turns"][0]["answer"]["stopped"]
+    chatbot, state, send, stop, stored, history = ui.stopped(shown, {"user": "", "conversations": []})
+    assert state["turns"][0]["answer"]["answer"] == text
+    saved = stored["conversations"][0]["state"]["turns"][0]
+    assert saved["question"].startswith("临安市") and saved["answer"]["stopped"] and saved["answer"]["answer"] == text
+    assert "（已停止）" in chatbot[-1]["content"] and send["visible"] and not stop["visible"]
+    assert history["value"] == state["id"]
+    # the next question goes on from the stopped turn, which stays in the conversation
+    after = _run(ui.respond("陈坊中小学位于什么地方？", state, [], stored))
+    turns = after[1]["turns"]
+    assert len(turns) == 2 and turns[0]["answer"]["stopped"] and not turns[1]["answer"].get("stopped")
+
+
+def test_regenerate_is_offered_and_done_on_the_last_answer_only(seed_app) -> None:
+    _, app, _ = seed_app
+    ui = app.policy_ui
+    stored = {"user": "", "conversations": []}
+    first = _run(ui.respond("陈坊中小学位于什么地方？", new_state(), [], stored))
+    second = _run(ui.respond("临安市的教共体有多少所学校？", first[1], [], first[6]))
+    chatbot, state = second[0], second[1]
+    assert "pa-regen" not in chatbot[1]["content"] and 'class="pa-act pa-regen" value="1"' in chatbot[3]["content"]
+    ignored = _run(ui.regenerate("regen:0#1", state, [], second[6]))  # a stale button of an earlier answer
+    assert all(v == gr.skip() for v in ignored)
+    again = _run(ui.regenerate("regen:1#2", state, [], second[6]))
+    turns = again[1]["turns"]
+    assert [t["question"] for t in turns] == [t["question"] for t in state["turns"]]
+    assert turns[0] == state["turns"][0] and turns[1]["answer"]["answer"] == state["turns"][1]["answer"]["answer"]
+    assert again[6]["conversations"][0]["id"] == state["id"] and len(again[6]["conversations"]) == 1
