@@ -31,7 +31,7 @@ from assistant.llm import describe_model
 from assistant.models import Answer, Citation, Hit
 from assistant.prompts import load_prompt
 from assistant.retrieve.hybrid import Retriever
-from assistant.text.tokenizer import keyword_terms, use_profile
+from assistant.text.tokenizer import keyword_terms, profile_in_force
 from assistant.text.zh import strip_leading_heading
 
 LLM_FAILED = "大模型服务暂不可用（{error}），以下为摘录式回答。"
@@ -81,7 +81,6 @@ class AnswerChain:
         self.llm = llm
         self.vectors = VectorSource(retriever.embeddings, retriever.index)
         self.calibration: Calibration = calibration_for(settings.embedding)
-        use_profile(settings.corpus_dir, settings.profile_dir)
         self._stats_for = ""
 
     # ------------------------------------------------------------------ corpus statistics (per index state)
@@ -338,18 +337,20 @@ class AnswerChain:
 
     def invoke(self, question: str, history: list[dict[str, str]] | None = None, **kwargs: Any) -> Answer:
         state = AnswerState(question=question, history=history or [], started=time.perf_counter(), **kwargs)
-        answer = self.chain.invoke(state).answer
+        with profile_in_force(self.settings.corpus_dir, self.settings.profile_dir):
+            answer = self.chain.invoke(state).answer
         assert answer is not None
         return answer
 
     def stream_answer(self, question: str, history: list[dict[str, str]] | None = None, **kwargs: Any) -> Iterator[str | Answer]:
         """Text pieces as they are produced, then the final verified Answer (its text may differ from the stream)."""
         state = AnswerState(question=question, history=history or [], started=time.perf_counter(), **kwargs)
-        for chunk in self.chain.stream(state):
-            if chunk.text:
-                yield chunk.text
-            if chunk.answer is not None:
-                yield chunk.answer
+        with profile_in_force(self.settings.corpus_dir, self.settings.profile_dir):
+            for chunk in self.chain.stream(state):
+                if chunk.text:
+                    yield chunk.text
+                if chunk.answer is not None:
+                    yield chunk.answer
 
 
 @dataclass

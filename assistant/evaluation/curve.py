@@ -1,9 +1,7 @@
 """The refusal curve: refusal recall against false-refusal rate as a threshold on one answerability score moves.
 
-The score is the answer's own when it exposes one (`Answer.refusal_score` or a `score` on the chain's support
-object); otherwise it is derived from today's `refusal.Support` as the smallest margin by which its rule's
-continuous conditions hold (negative = refused by them; a hard veto such as a missing asked-for number = -1).
-Higher means more answerable; an item counts as refused at threshold t when its score < t.
+The score is the answer's own calibrated P(answerable) (`Answer.refusal_score`, or the `score` of the chain's
+support object). Higher means more answerable; an item counts as refused at threshold t when its score < t.
 """
 
 from __future__ import annotations
@@ -13,8 +11,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
-VETO = -1.0  # below every continuous margin: a vetoed item is refused until the threshold drops under it
-VETO_FIELDS = ("number_missing", "ordinal_missing", "named_missing")
 MAX_FALSE_REFUSAL = 0.03  # the operating point the issue asks refusal to be calibrated for
 
 
@@ -29,34 +25,13 @@ def support_fields(support: Any) -> dict[str, Any] | None:
     return None
 
 
-def margin_score(fields: Mapping[str, Any], rule: Any) -> float | None:
-    """Today's rule (assistant.answer.refusal) as one number; None when the fields or constants it needs are gone."""
-    try:
-        if any(fields.get(name) for name in VETO_FIELDS):
-            return VETO
-        dense = float(fields["dense_top"])
-        margins = [
-            max(float(fields["coverage"]) - rule.MIN_COVERAGE, dense - rule.COVERAGE_DENSE),
-            max(rule.MAX_UNKNOWN - float(fields["unknown"]), dense - rule.UNKNOWN_DENSE),
-            float(fields["sentence_score"]) - rule.MIN_SENTENCE_SCORE,
-            float(fields["counted"]) - rule.MIN_COUNTED,
-        ]
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
-    return round(max(VETO, min(margins)), 4)
-
-
-def answerability_score(answer: Any, support: Any, rule: Any) -> tuple[float | None, str | None]:
-    """(score, where it came from): the answer's own score, the support's, or the margin of today's rule."""
+def answerability_score(answer: Any, support: Any) -> tuple[float | None, str | None]:
+    """(score, where it came from): the answer's own score, else its support's; (None, None) when neither has one."""
     for owner, name, source in ((answer, "refusal_score", "answer.refusal_score"), (support, "score", "support.score")):
         value = getattr(owner, name, None)
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
             return float(value), source
-    fields = support_fields(support)
-    if fields is None:
-        return None, None
-    score = margin_score(fields, rule)
-    return (score, "refusal-rule margin") if score is not None else (None, None)
+    return None, None
 
 
 def refusal_curve(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:

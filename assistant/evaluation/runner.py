@@ -108,7 +108,7 @@ def evaluate_item(assistant: Any, item: EvalItem, stored_texts: list[str], judge
     own = getattr(answer, "refusal_score", None)  # an answer that scores itself spares the second prepare pass
     support = None if isinstance(own, int | float) and not isinstance(own, bool) else chain_support(assistant, item)
     row["support"] = support_fields(support)
-    row["refusal_score"], row["refusal_score_source"] = answerability_score(answer, support, _refusal_rule())
+    row["refusal_score"], row["refusal_score_source"] = answerability_score(answer, support)
     if judge_model is not None:
         if answer.refused:
             row["faithfulness"], row["judge_reason"] = None, "refused: not judged"
@@ -117,12 +117,6 @@ def evaluate_item(assistant: Any, item: EvalItem, stored_texts: list[str], judge
                 judge_model, answer.standalone_question, answer.answer, answer.citations)
     row["reasons"] = m.failure_reasons(row)
     return row
-
-
-def _refusal_rule() -> Any:
-    from assistant.answer import refusal
-
-    return refusal
 
 
 def chain_support(assistant: Any, item: EvalItem) -> Any:

@@ -35,7 +35,7 @@ from assistant.ingest.tombstones import is_tombstoned, read_tombstones
 from assistant.store_files import IngestLock, read_json, write_json_atomic
 from assistant.text import zh
 from assistant.text.profile import profile_for
-from assistant.text.tokenizer import place_names, tokenize
+from assistant.text.tokenizer import place_names, profile_in_force, tokenize
 
 log = logging.getLogger(__name__)
 MANIFEST_VERSION = 1
@@ -296,7 +296,7 @@ def ingest(
     started = time.perf_counter()
     summary = IngestSummary()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with IngestLock(settings.lock_path):
+    with IngestLock(settings.lock_path), profile_in_force(settings.corpus_dir, settings.profile_dir):
         if rebuild:  # the manifest goes first: a run killed before the store is gone must not trust it
             settings.manifest_path.unlink(missing_ok=True)
             shutil.rmtree(settings.docs_dir, ignore_errors=True)
@@ -616,7 +616,7 @@ def delete_source(settings: Settings, name: str, embeddings: Embeddings | None =
         raise UnsupportedFile(name, "not in the index")
     # prune treats a file as gone when its recorded path does not exist: point it nowhere
     manifest["files"][name]["path"] = str(settings.data_dir / "__deleted__" / name)
-    with IngestLock(settings.lock_path):
+    with IngestLock(settings.lock_path), profile_in_force(settings.corpus_dir, settings.profile_dir):
         write_json_atomic(settings.manifest_path, manifest)
     return ingest(settings, paths=[], prune=True, embeddings=embeddings)
 

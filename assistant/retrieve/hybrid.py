@@ -25,7 +25,7 @@ from assistant.models import Hit
 from assistant.retrieve.fusion import leaders_first, mix_sentences, rrf, score_fusion
 from assistant.retrieve.keyword import KeywordIndex
 from assistant.retrieve.versions import Versions, check_date
-from assistant.text.tokenizer import comparison_parts_of, keyword_terms, query_terms
+from assistant.text.tokenizer import comparison_parts_of, keyword_terms, profile_in_force, query_terms
 
 Mode = Literal["hybrid", "keyword", "dense"]
 # a comparison question's own list and one list per compared item, fused by rank: a small k lets each item's
@@ -136,7 +136,12 @@ class Retriever:
         pairs = pairs[:depth]
         return pairs, {cid: own.get(cid, floor) for cid, _ in pairs}
 
-    def search(
+    def search(self, query: str, *args: Any, **kwargs: Any) -> list[Hit]:
+        """`_search` with the tokenizer of this index's corpus profile (the one it was built with)."""
+        with profile_in_force(self.settings.corpus_dir, self.settings.profile_dir):
+            return self._search(query, *args, **kwargs)
+
+    def _search(
         self,
         query: str,
         k: int | None = None,

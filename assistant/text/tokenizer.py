@@ -6,6 +6,8 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,22 +42,35 @@ def profile() -> CorpusProfile:
 
 
 def use_profile(corpus_dir: Path | None, profile_dir: Path | None = None) -> CorpusProfile:
-    """Tokenise with this corpus's profile (its userdict and synonyms); the caches reset only when it changes."""
+    """Tokenise with this corpus's profile (its userdict and synonyms) from now on."""
     return set_profile(profile_for(corpus_dir, profile_dir))
 
 
 def set_profile(wanted: CorpusProfile) -> CorpusProfile:
-    """See use_profile."""
+    """See use_profile; each profile's tokenizer is built once and kept, so switching back costs nothing."""
     global _profile
-    if wanted != _profile:
-        _profile = wanted
-        for cached in (_tokenizer, pos_tagger, synonyms, comparison_parts_of):
-            cached.cache_clear()
+    _profile = wanted
     return wanted
 
 
-@lru_cache(maxsize=1)
+@contextmanager
+def profile_in_force(corpus_dir: Path | None, profile_dir: Path | None = None) -> Iterator[CorpusProfile]:
+    """Tokenise with this corpus's profile inside the block, then with the one before: an index is searched
+    with the profile it was built with, and one process may hold indexes of several corpora (eval, tests)."""
+    before = _profile
+    try:
+        yield set_profile(profile_for(corpus_dir, profile_dir))
+    finally:
+        if before is not None:
+            set_profile(before)
+
+
 def _tokenizer() -> jieba.Tokenizer:
+    return _tokenizer_for(profile())
+
+
+@lru_cache(maxsize=4)
+def _tokenizer_for(profile: CorpusProfile) -> jieba.Tokenizer:
     """A jieba instance with the profile's user dictionaries loaded (the package's general vocabulary, then the
     corpus's own entity names); its cache goes to a per-user dir, not a shared /tmp file."""
     tk = jieba.Tokenizer()
@@ -66,7 +81,7 @@ def _tokenizer() -> jieba.Tokenizer:
     except OSError:
         tk.tmp_dir = tempfile.gettempdir()
     tk.initialize()
-    for entry in profile().entries("userdict.txt"):  # 'word [freq] [tag]' lines, '#' comments skipped
+    for entry in profile.entries("userdict.txt"):  # 'word [freq] [tag]' lines, '#' comments skipped
         word, *rest = entry.split()
         freq = int(rest[0]) if rest and rest[0].isdigit() else None
         tag = rest[-1] if rest and not rest[-1].isdigit() else None
@@ -74,10 +89,14 @@ def _tokenizer() -> jieba.Tokenizer:
     return tk
 
 
-@lru_cache(maxsize=1)
 def pos_tagger() -> jieba.posseg.POSTokenizer:
-    """jieba's part-of-speech tagger over the project's tokenizer (user dictionary included), built once."""
-    return jieba.posseg.POSTokenizer(_tokenizer())
+    """jieba's part-of-speech tagger over the profile's tokenizer (user dictionary included), built once."""
+    return _pos_tagger_for(profile())
+
+
+@lru_cache(maxsize=4)
+def _pos_tagger_for(profile: CorpusProfile) -> jieba.posseg.POSTokenizer:
+    return jieba.posseg.POSTokenizer(_tokenizer_for(profile))
 
 
 _CONJUNCTIONS = frozenset({"和", "与", "及", "以及", "跟", "同"})
@@ -93,10 +112,14 @@ def conjunction_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-@lru_cache(maxsize=256)
 def comparison_parts_of(question: str) -> tuple[str, ...]:
     """`zh.comparison_parts` with jieba's conjunction tags: one question per compared item, () when none.
     Cached: the retriever and then the answer composer ask for the same question's parts."""
+    return _comparison_parts(question, profile())
+
+
+@lru_cache(maxsize=256)
+def _comparison_parts(question: str, profile: CorpusProfile) -> tuple[str, ...]:
     return tuple(zh.comparison_parts(question, conjunction_spans(question)))
 
 
@@ -130,12 +153,16 @@ def tokenize(text: str) -> list[str]:
     return [w.lower() for w in words(text) if w not in stop]
 
 
-@lru_cache(maxsize=1)
 def synonyms() -> dict[str, tuple[str, ...]]:
     """Everyday word -> the policy terms it also searches for (the profile's synonyms.txt files, defaults first;
     a corpus's line for the same word adds to the default's)."""
+    return _synonyms_for(profile())
+
+
+@lru_cache(maxsize=4)
+def _synonyms_for(profile: CorpusProfile) -> dict[str, tuple[str, ...]]:
     table: dict[str, tuple[str, ...]] = {}
-    for line in profile().entries("synonyms.txt"):
+    for line in profile.entries("synonyms.txt"):
         words_on_line = line.split()
         if len(words_on_line) > 1:
             table[words_on_line[0]] = tuple(dict.fromkeys((*table.get(words_on_line[0], ()), *words_on_line[1:])))

@@ -199,7 +199,7 @@ def test_filter_chip_cleared_by_new_chat(browser, served) -> None:
 def test_refusal_names_closest_documents(browser, served) -> None:
     url, _ = served
     page = open_page(browser, url)
-    ask(page, "高校招生录取分数线是多少？")  # absent from the corpus: tests/integration/test_answer.py pins the refusal
+    ask(page, "高校招生录取分数线是多少分？")  # absent from the corpus: tests/integration/test_answer.py pins the refusal
     refusal = page.locator("#pa-chat .pa-refused").last
     refusal.wait_for(timeout=60_000)
     assert "最接近的文档" in refusal.inner_text() and "《" in refusal.inner_text()

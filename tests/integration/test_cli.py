@@ -54,7 +54,7 @@ def test_ask_batch_carries_ids_through_and_loads_the_model_once(seed_index, tmp_
     lines = [
         {"id": "a", "question": QUESTION},
         {"id": "b", "question": "那它们主要分布在哪里？", "history": [{"role": "user", "content": QUESTION}]},
-        {"id": "c", "question": "高校招生录取分数线是多少？"},
+        {"id": "c", "question": "高校招生录取分数线是多少分？"},
     ]
     batch.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
     loads = embeddings_module.LOAD_COUNT["n"]
@@ -73,7 +73,7 @@ def test_eval_command_exit_codes(seed_index, tmp_path: Path) -> None:
     items = tmp_path / "items.jsonl"
     items.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in [
         {"id": "f1", "type": "factual", "question": QUESTION, "history": [], "gold": ["35507"], "answerable": True},
-        {"id": "u1", "type": "unanswerable", "question": "高校招生录取分数线是多少？", "history": [], "gold": [],
+        {"id": "u1", "type": "unanswerable", "question": "高校招生录取分数线是多少分？", "history": [], "gold": [],
          "answerable": False},
     ]) + "\n", encoding="utf-8")
     easy, hard = tmp_path / "easy.toml", tmp_path / "hard.toml"

@@ -39,9 +39,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tracked = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=PROJECT_ROOT, capture_output=True,
                              text=True, check=True).stdout.split("\n")
     for name in filter(None, tracked):
-        if (PROJECT_ROOT / name).is_file():
+        path = PROJECT_ROOT / name
+        if path.is_symlink():  # assistant/_prompts -> ../prompts: kept a link, as a git clone keeps it
             (source / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(PROJECT_ROOT / name, source / name)
+            os.symlink(os.readlink(path), source / name)
+        elif path.is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(source),
                     "-w", str(tmp / "wheels")], check=True, timeout=300)
     (wheel,) = (tmp / "wheels").glob("policy_assistant-*.whl")

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import refusal
 from assistant.answer.refusal import Support
 from assistant.errors import EvalFileError
-from assistant.evaluation.curve import VETO, answerability_score, margin_score, refusal_curve, support_fields
+from assistant.evaluation.curve import answerability_score, refusal_curve
 from assistant.evaluation.runner import pair_gaps
 from assistant.evaluation.sets import load_sets, select
 
@@ -139,31 +138,14 @@ def test_the_repository_sets_pass_their_own_check() -> None:
 
 
 # ---------------------------------------------------------------- the refusal curve
-def test_margin_score_reproduces_the_refusal_rule() -> None:
-    cases = [
-        Support(coverage=0.9, unknown=0.0, number_missing=False, dense_top=0.9, sentence_score=0.9, counted=1.0),
-        Support(coverage=0.2, unknown=0.0, number_missing=False, dense_top=0.80, sentence_score=0.9),  # low coverage
-        Support(coverage=0.2, unknown=0.0, number_missing=False, dense_top=0.90, sentence_score=0.9),  # saved by dense
-        Support(coverage=0.9, unknown=0.5, number_missing=False, dense_top=0.87, sentence_score=0.9),  # unknown terms
-        Support(coverage=0.9, unknown=0.0, number_missing=False, dense_top=0.9, sentence_score=0.45),
-        Support(coverage=0.9, unknown=0.0, number_missing=True, dense_top=0.9, sentence_score=0.9),
-    ]
-    for support in cases:
-        score = margin_score(support_fields(support) or {}, refusal)
-        assert score is not None and (score < 0) == support.refused, support
-    assert margin_score(support_fields(cases[-1]) or {}, refusal) == VETO
-    assert margin_score({"coverage": 0.5}, refusal) is None  # fields gone: no made-up score
-
-
 def test_answerability_prefers_the_answers_own_score() -> None:
     class Scored:
         refusal_score = 0.42
 
-    support = Support(coverage=0.9, unknown=0.0, number_missing=False, dense_top=0.9)
-    assert answerability_score(Scored(), support, refusal) == (0.42, "answer.refusal_score")
-    score, source = answerability_score(object(), support, refusal)
-    assert source == "refusal-rule margin" and score is not None and score > 0
-    assert answerability_score(object(), None, refusal) == (None, None)
+    support = Support(coverage=0.9, unknown=0.0, number_missing=False, dense_top=0.9, score=0.7, threshold=0.15)
+    assert answerability_score(Scored(), support) == (0.42, "answer.refusal_score")
+    assert answerability_score(object(), support) == (0.7, "support.score")
+    assert answerability_score(object(), None) == (None, None)
 
 
 def test_refusal_curve_sweeps_every_threshold() -> None:
