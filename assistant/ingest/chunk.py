@@ -46,6 +46,16 @@ class _Sentence:
     opens_section: bool
 
 
+def _chunk(article: Article, text: str, source: str, start: int, end: int, path: list[str], start_line: int,
+           end_line: int, index: int) -> Chunk:
+    """The chunk text[start:end] of the article (text = article.text) with its heading path and file lines; its
+    id is its text's hash."""
+    passage = text[start:end]
+    return Chunk(chunk_id=chunk_id_for(passage), text=passage, source=source, article_title=article.title,
+                 heading=HEADING_SEPARATOR.join(path), start_line=start_line, end_line=end_line, char_start=start,
+                 char_end=end, article_index=article.index, chunk_index=index)
+
+
 def chunk_id_for(text: str) -> str:
     """Stable id = hash of the normalised, whitespace-free text: unchanged text keeps its id across ingests."""
     return hashlib.sha256(zh.compact(text).encode("utf-8")).hexdigest()[:24]
@@ -100,22 +110,7 @@ def _packed(article: Article, source: str, min_chars: int, max_chars: int, overl
     for index, (group, carried) in enumerate(groups):
         start, end = group[0].start, group[-1].end
         body = group[carried] if carried < len(group) else group[0]
-        passage = text[start:end]
-        chunks.append(
-            Chunk(
-                chunk_id=chunk_id_for(passage),
-                text=passage,
-                source=source,
-                article_title=article.title,
-                heading=HEADING_SEPARATOR.join(body.heading_path),
-                start_line=group[0].start_line,
-                end_line=group[-1].end_line,
-                char_start=start,
-                char_end=end,
-                article_index=article.index,
-                chunk_index=index,
-            )
-        )
+        chunks.append(_chunk(article, text, source, start, end, body.heading_path, group[0].start_line, group[-1].end_line, index))
     return chunks
 
 
@@ -204,20 +199,5 @@ def _legal_chunks(article: Article, source: str, min_chars: int, max_chars: int)
         path = next((p.heading_path for p in group if p.unit), group[-1].heading_path)
         if len(units) > 1:
             path = path[:-1] + [f"{units[0]}至{units[-1]}"]
-        passage = text[start:end]
-        chunks.append(
-            Chunk(
-                chunk_id=chunk_id_for(passage),
-                text=passage,
-                source=source,
-                article_title=article.title,
-                heading=HEADING_SEPARATOR.join(path),
-                start_line=group[0].start_line,
-                end_line=group[-1].end_line,
-                char_start=start,
-                char_end=end,
-                article_index=article.index,
-                chunk_index=index,
-            )
-        )
+        chunks.append(_chunk(article, text, source, start, end, path, group[0].start_line, group[-1].end_line, index))
     return chunks
