@@ -36,16 +36,18 @@ class Assistant:
         return describe_model(self.settings) if self.chain.llm is not None else "extractive"
 
     def ask(self, question: str, history: list[dict[str, str]] | None = None, k: int | None = None,
-            sources: list[str] | None = None) -> Answer:
-        """A cited answer; raises InvalidInput (a code, a message) at once for a question or history over the limits."""
+            sources: list[str] | None = None, as_of: str | None = None) -> Answer:
+        """A cited answer; raises InvalidInput (a code, a message) at once for a question or history over the limits.
+        `as_of` (YYYY-MM-DD): cite only the document versions in force on that date (default: the as_of setting)."""
         question, history = validate_input(question, history, self.settings)
-        return self.chain.invoke(question, history, k=k, sources=sources)
+        return self.chain.invoke(question, history, k=k, sources=sources, as_of=_date(as_of))
 
     def stream(self, question: str, history: list[dict[str, str]] | None = None, k: int | None = None,
-               sources: list[str] | None = None) -> Iterator[str | Answer]:
-        """Text pieces, then the final Answer; InvalidInput is raised here, before the first piece."""
+               sources: list[str] | None = None, as_of: str | None = None) -> Iterator[str | Answer]:
+        """Text pieces, then the final Answer; InvalidInput and a malformed as_of are raised here, before the first
+        piece."""
         question, history = validate_input(question, history, self.settings)
-        return self.chain.stream_answer(question, history, k=k, sources=sources)
+        return self.chain.stream_answer(question, history, k=k, sources=sources, as_of=_date(as_of))
 
     def search(self, query: str, **kwargs: Any) -> list[Hit]:
         return self.retriever.search(query, **kwargs)
@@ -53,3 +55,10 @@ class Assistant:
     def refresh(self) -> bool:
         """Pick up an ingest or deletion done since opening; True when the index had changed."""
         return self.retriever.refresh()
+
+
+def _date(as_of: str | None) -> str | None:
+    """A per-question as-of date, checked now (YYYY-MM-DD) so a typo is an error, not a silent newest version."""
+    from assistant.retrieve.versions import check_date
+
+    return check_date(as_of) if as_of and as_of.strip() else None

@@ -45,6 +45,7 @@ class AnswerState:
     history: list[dict[str, str]] = field(default_factory=list)
     k: int | None = None
     sources: list[str] | None = None
+    as_of: str | None = None  # only the document versions in force on this date (None: the as_of setting)
     started: float = 0.0
     standalone_question: str = ""
     analysis: QuestionAnalysis | None = None
@@ -123,7 +124,8 @@ class AnswerChain:
     def retrieve(self, state: AnswerState) -> AnswerState:
         analysis = analyse(state.standalone_question, self.settings.decompose)
         k = state.k or self.settings.top_k
-        hits = self.retriever.search(state.standalone_question, k=k, sources=state.sources, parts=analysis.parts)
+        hits = self.retriever.search(state.standalone_question, k=k, sources=state.sources, parts=analysis.parts,
+                                     as_of=state.as_of)
         return replace(state, analysis=analysis, hits=hits, passages=self._passages(hits))
 
     def _passages(self, hits: list[Hit]) -> list[ev.Passage]:

@@ -289,7 +289,8 @@ class PolicyUI:
         titles = self.titles()
         filter_titles = [titles.get(s, s) for s in sources or []]
         started = time.monotonic()  # a stopped turn's time counts from the question, as a finished one's does
-        pieces = self.assistant.stream(question, history, sources=sources or None) if self.assistant else iter(())
+        as_of = state.get("as_of") or None  # the 版本日期 box: only the versions in force on that date
+        pieces = self.assistant.stream(question, history, sources=sources or None, as_of=as_of) if self.assistant else iter(())
         # condense, retrieve and assess all run before the first piece: only they read the index, so the
         # lock is never held across a yield (a reader abandoned mid-stream would block every reload)
         with self.lock.reading():
@@ -708,6 +709,10 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
                             choices=choices, value=[], multiselect=True, allow_custom_value=True, elem_id="pa-sources",
                             label="仅检索这些文档（按标题选择，可多选；不选 = 全部文档）",
                         )
+                        as_of_box = gr.Textbox(
+                            label="版本日期（可选）：只引用在该日有效的法规版本，格式 YYYY-MM-DD；不填 = 最新版本",
+                            placeholder="例如 2020-01-01", max_lines=1, elem_id="pa-as-of",
+                        )
                     with gr.Column(scale=2, elem_id="pa-panel-col"):
                         gr.Markdown("### 原文出处", elem_id="pa-panel-heading")
                         panel = gr.HTML(PANEL_HINT, elem_id="pa-panel")
@@ -766,9 +771,11 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
         )
 
         def fresh(stored_value: Any, request: gr.Request) -> tuple[Any, ...]:
-            return [], new_state(), "", PANEL_HINT, gr.update(value=[]), history_choices(stored_value, _username(request))
+            return [], new_state(), "", PANEL_HINT, gr.update(value=[]), history_choices(stored_value, _username(request)), ""
 
-        fresh_outputs = [chatbot, state, question, panel, sources, history_list]
+        fresh_outputs = [chatbot, state, question, panel, sources, history_list, as_of_box]
+        as_of_box.change(lambda value, current: {**(current or new_state()), "as_of": (value or "").strip()},
+                         [as_of_box, state], state, api_visibility="private", queue=False)
         new_chat.click(fresh, [stored], fresh_outputs, api_visibility="private", queue=False)
         side_new.click(fresh, [stored], fresh_outputs, api_visibility="private", queue=False)
         pick.change(ui.passage, [pick, state], panel, api_visibility="private", queue=False)

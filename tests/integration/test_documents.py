@@ -117,6 +117,19 @@ def test_answers_cite_the_version_in_force(laws: Settings, embeddings) -> None:
     assert cited and cited[0].version_date == "2018-04-27" and cited[0].latest_version is False
 
 
+def test_one_question_can_ask_for_the_version_in_force_on_a_date(laws: Settings, embeddings) -> None:
+    """The UI's 版本日期 box: an as-of date per question, not per process; a malformed one is an error."""
+    from assistant.assistant import Assistant
+    from assistant.errors import AssistantError
+
+    assistant = Assistant.open(laws, embeddings=embeddings, llm=None)
+    cited = assistant.ask("国防教育日是怎么规定的？", as_of="2020-01-01").citations
+    assert cited and cited[0].version_date == "2018-04-27" and cited[0].latest_version is False
+    assert assistant.ask("国防教育日是怎么规定的？").citations[0].version_date == "2024-09-13"
+    with pytest.raises(AssistantError, match="YYYY-MM-DD"):
+        assistant.ask("国防教育日是怎么规定的？", as_of="2020/1/1")
+
+
 def test_a_question_naming_a_document_in_title_marks_is_answered(laws: Settings, embeddings) -> None:
     from assistant.assistant import Assistant
 
