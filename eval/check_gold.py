@@ -55,6 +55,16 @@ WINDOW = 400  # one retrieval passage
 WS = re.compile(r"\s+")
 
 
+
+def _report(warnings: list[str], failures: list[str]) -> int:
+    """Print the warnings and failures of a check; its exit status (1 when anything failed)."""
+    for w in warnings:
+        print(f"WARN  {w}")
+    for f in failures:
+        print(f"FAIL  {f}")
+    print("OK" if not failures else f"{len(failures)} failure(s)")
+    return 1 if failures else 0
+
 def load_seeds(seed_dir: Path) -> dict[str, str]:
     texts = {}
     for p in sorted(seed_dir.glob("*.txt")):
@@ -284,12 +294,7 @@ def check_sets(sets_file: Path) -> int:
                 shared = set(questions.get(d, {})) & set(questions.get(t, {}))
                 if shared:
                     failures.append(f"pair {pair}: {len(shared)} question(s) in both {d} and {t}")
-    for w in warnings:
-        print(f"WARN  {w}")
-    for f in failures:
-        print(f"FAIL  {f}")
-    print("OK" if not failures else f"{len(failures)} failure(s)")
-    return 1 if failures else 0
+    return _report(warnings, failures)
 
 
 def main() -> int:
@@ -413,12 +418,7 @@ def main() -> int:
     print("gold hits per seed file:")
     for name in seeds:
         print(f"  {name}: {files_hit[name]}")
-    for w in warnings:
-        print(f"WARN  {w}")
-    for f in failures:
-        print(f"FAIL  {f}")
-    print("OK" if not failures else f"{len(failures)} failure(s)")
-    return 1 if failures else 0
+    return _report(warnings, failures)
 
 
 if __name__ == "__main__":
