@@ -1,10 +1,11 @@
 """When to say 资料中未找到依据: one logistic model over general features, calibrated on the dev sets.
 
 Features: how well the best sentence answers (the evidence model's probability), how much of the question's
-rarest content terms the best passages hold, whether a sentence of the asked answer type was found, how far
+rarest content terms the best passages hold, how much of what the asked number, date or role holder is about the
+best sentence of that form holds (focus), whether a sentence of the asked answer type was found, how far
 the best sentence's cosine stands above the corpus background, the share of the question's terms the corpus
 never uses, and whether its places and named documents are present. The model gives P(answerable); the
-answer is refused below the threshold chosen on dev for at most 3 % false refusals (weights/<model>.json).
+answer is refused below the threshold chosen on dev to refuse no answerable dev question (weights/<model>.json).
 
 Two general rules stay absolute: a name the question quotes or puts in 《》 must occur in the corpus, and an
 asked n-th item ('第二个…') must be listed by the passage the answer is about.
@@ -23,7 +24,7 @@ from assistant.text.zh import has_nth_item
 REFUSAL_TEXT = "资料中未找到依据。"
 REFUSAL_FEATURES = (
     "best_p", "rare_coverage", "type_found", "dense_margin", "unknown", "places_present",
-    "counted",
+    "counted", "focus",
 )
 
 
@@ -59,6 +60,8 @@ def refusal_features(
     type_found: bool = True,
     dense_margin: float = 0.0,
     places: tuple[str, ...] = (),
+    core: tuple[str, ...] = (),
+    answering: tuple[str, ...] | None = None,
     top: int = 3,
 ) -> dict[str, float]:
     """The refusal model's inputs for one question (see the module docstring)."""
@@ -77,6 +80,7 @@ def refusal_features(
         said = "".join(e.text for e in chosen)
         counted = weighted_coverage(said, terms.counted, _term_weights(terms.counted, idf, corpus_text)) if said else 0.0
     return {
+        "focus": focus_coverage(core, answering, idf, corpus_text),
         "best_p": best_p, "rare_coverage": rare_coverage, "coverage": coverage, "type_found": float(type_found),
         "dense_margin": dense_margin, "unknown": unknown, "places_present": places_present, "counted": counted,
     }
@@ -110,6 +114,17 @@ def assess(
         counted=round(features.get("counted", 1.0), 3), ordinal_missing=ordinal_missing,
         named_missing=named_missing, features=features, score=round(score, 4), threshold=threshold,
     )
+
+
+def focus_coverage(core: tuple[str, ...], answering: tuple[str, ...] | None, idf: dict[str, float], corpus_text: str) -> float:
+    """The idf-weighted share of the question's core terms (what the asked fact is about) that the best of the
+    sentences that could answer holds, read with its article title and heading: '专职督学的任期是几年' is not
+    answered by a sentence with a number of years that says nothing of 任期. (All core terms, not only the
+    rarest: a colloquial word of the question that the law puts otherwise must not sink an answerable question.)"""
+    if not core or answering is None:  # nothing asked of a form that must name its subject
+        return 1.0
+    weights = _term_weights(core, idf, corpus_text)
+    return max((weighted_coverage(text, core, weights) for text in answering), default=0.0)
 
 
 def _term_weights(terms: tuple[str, ...], idf: dict[str, float], corpus_text: str) -> dict[str, float]:

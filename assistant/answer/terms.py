@@ -16,6 +16,13 @@ QUESTION_WORDS = frozenset(
     "规定 要求 作用 措施 意义 时候 时间 目标 做法 问题 有 是 的 了 和 与 及 该 这个 那个 这些 那些 其 它 "
     "调研材料 调研报告 材料 作者 文中 本文 里 中 帮 帮我 我们 我 参照 参考 举例 例子 典型".split()
 )
+# words that bound the asked amount ('最低', '至少', '不超过'): they narrow what is asked, they are not its subject
+QUALIFIERS = frozenset("最低 最高 最少 最多 至少 至多 不少 不少于 不超过 超过 不低于 低于 高于 最大 最小 最长 最短 最早 最晚 多长 多长时间".split())
+_ASKING = re.compile(r"[几哪谁]|多少|多久|什么")
+# jieba tags of words that frame a question rather than name its subject: 方位 f, time t, adverb d, numeral m,
+# pronoun r, preposition p, conjunction c, particle u, distinguishing b, measure q
+_FRAMING_TAGS = frozenset("ftdmrpcubq")
+ASPECT = frozenset("开始 结束 继续 进行".split())  # '什么时候开始施行': the subject is 施行, not 开始
 GENERIC = frozenset("教育 学校 发展 义务教育 工作 建设 推进 促进 提高 加强".split())
 
 _ASKS_NUMBER = re.compile(r"多少|多大(?!程度|的?作用|的?影响|的?意义|的?帮助|的?区别|的?差别)|(?<![哪把将和由])几[个年所名人门次天倍]|几周岁|哪一?年|什么时候|何时|比例|百分之|多久|多长时间")
@@ -23,8 +30,8 @@ _LIST_OF = re.compile(r"几[条项点种]|几个方面|哪几|近几年|这几�
 NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个年所名人门次项条万亿倍%]|[一二三四五六七八九十]+[月日]")
 
 
-_UNIT = (r"(?:万元|亿元|元|名|人|个|所|分钟|课时|学时|小时|分|周岁|岁|年|门|次|项|条|天|月|位|倍|校区|公里|平方米|%"
-         r"|份|间|台|本|册|套|张|辆|家|届|期|批|节|周)")
+_UNIT = (r"(?:万元|亿元|元|名|个人|人|个|所|分钟|课时|学时|小时|分|周岁|岁|年|门|次|项|条|天|月|位|倍|校区|公里|平方米|%"
+         r"|份|间|台|本|册|套|张|辆|家|届|期|批|节|周|字)")
 # '几年' asks for a duration: '3年', '三年', not the calendar year '2011年'
 _DURATION_YEARS = r"(?<![\d.])\d{1,2}\s*(?:多)?年|[一二两三四五六七八九十]+(?:多)?年"
 _ASKED_UNIT = re.compile(rf"(?:多少|(?<![哪把将和由])几)({_UNIT})")
@@ -54,6 +61,13 @@ class QuestionTerms:
     counted: tuple[str, ...] = ()  # the words of what is counted or listed ('在校学生', '成员 学校')
     given: tuple[str, ...] = ()  # numbers the question itself states: '603所学校中有多少所…' is not answered by 603
     named: tuple[str, ...] = ()  # what the question quotes or puts in 《》: a named policy or document ('双减')
+
+    def core(self, question: str, places: frozenset[str] = frozenset()) -> tuple[str, ...]:
+        """What the asked fact is about: the specific terms minus places, amount bounds, question forms and words
+        jieba tags as no content ('以后', '今年', '至少'): '郑州市专职督学的任期是几年？' -> 专职, 督学, 任期."""
+        framing = {p.word for p in pos_tagger().lcut(zh.normalize(question)) if p.flag[:1] in _FRAMING_TAGS}
+        return tuple(t for t in self.specific if t not in places and t not in QUALIFIERS and t not in framing
+                     and t not in ASPECT and not _ASKING.search(t))
 
     @property
     def asks_specific_fact(self) -> bool:
@@ -101,12 +115,12 @@ def question_terms(question: str) -> QuestionTerms:
     elif _ASKS_SHARE.search(question):
         pattern = r"\d\s*%|百分之|\d+(?:\.\d+)?\s*成|[一二三四五六七八九十]成"
     elif unit:
-        unit_text = {"人": "[人名]", "名": "[人名]", "校区": "(?:个)?校区", "个": "个", "天": "[天日]"}.get(
+        unit_text = {"人": "[人名]", "个人": "[人名]", "名": "[人名]", "校区": "(?:个)?校区", "个": "个", "天": "[天日]"}.get(
             unit.group(1), re.escape(unit.group(1)))  # 多少天 is answered by 十五日 too
         counted = _DURATION_YEARS if unit.group(1) == "年" else rf"{_NUM}\s*(?:多)?(?:万|亿)?(?:多)?{unit_text}"
         pattern = counted
         noun = counted_noun(question[unit.end() :])
-        if unit.group(1) in ("个", "所", "名", "人", "门", "项") and len(noun) >= 2:
+        if unit.group(1) in ("个", "所", "名", "人", "个人", "门", "项") and len(noun) >= 2:
             # '几个校区' is answered by '3个校区' or '校区3个', not by any count: the noun must be close by
             key = re.escape(noun[-2:])
             pattern = rf"{counted}.{{0,12}}{key}|{key}.{{0,12}}{counted}"

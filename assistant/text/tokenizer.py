@@ -137,6 +137,11 @@ def place_names(text: str) -> list[str]:
     return list(dict.fromkeys(full + short))
 
 
+def tagged_places(text: str) -> frozenset[str]:
+    """Every word jieba tags as a place or an organisation (ns/nt), suffix or not: '宁波', '洛阳', '重庆市'."""
+    return frozenset(w for w, flag in pos_tagger().lcut(zh.normalize(text)) if flag in ("ns", "nt") and len(w) >= 2)
+
+
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     return frozenset(w.strip() for w in STOPWORDS.read_text(encoding="utf-8").splitlines() if w.strip())

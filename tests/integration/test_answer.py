@@ -59,10 +59,10 @@ def test_absent_topic_is_refused_with_related_passages(seed_assistant):
     assert all(r.quote in r.text for r in answer.related)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 open: the calibrated refusal (recall 0.62 on seeds-dev) answers this "
-                   "absent topic from a passage about 录取通知书 when the question names no unit")
 def test_absent_topic_without_a_unit_is_refused(seed_assistant):
-    assert seed_assistant.ask("高校招生录取分数线是多少？").refused
+    """A number asked about something no sentence with a number mentions (分数线): the focus feature refuses it."""
+    answer = seed_assistant.ask("高校招生录取分数线是多少？")
+    assert answer.refused and answer.refusal_score is not None and answer.refusal_score < 0.5
 
 
 def test_follow_up_is_condensed_and_answered(seed_assistant):

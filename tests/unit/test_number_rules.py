@@ -46,3 +46,36 @@ def test_how_big_asks_for_a_number_but_to_what_extent_does_not():
     assert question_terms("陕西吴起县统一建校标准的投入有多大？").asks_number
     assert not question_terms("集团化办学对薄弱学校有多大的帮助？").asks_number
     assert not question_terms("教共体在多大程度上缩小了城乡差距？").asks_number
+
+
+def test_a_count_of_people_after_the_classifier_ge_is_answered_by_ren():
+    """'几个人' asks for people: '不少于五人' answers it, '三个' alone does not."""
+    terms = question_terms("博士学位答辩委员会最少要有几个人？")
+    assert terms.answers_number("答辩委员会组成人员应当不少于五人")
+    assert not terms.answers_number("分为三个阶段")
+
+
+def test_characters_are_a_unit():
+    terms = question_terms("博士学位论文的字数不少于多少字？")
+    assert terms.answers_number("论文不少于五万字")
+    assert not terms.answers_number("答辩委员会应当不少于五人")
+
+
+def test_core_terms_leave_out_places_bounds_and_framing_words():
+    """What the asked fact is about, not where, how much at least, or when it 'begins'."""
+    q = "郑州市专职督学的任期最长是几年？"
+    assert question_terms(q).core(q, frozenset({"郑州市"})) == ("专职", "督学", "任期")
+    q = "上海市中小学校外实践教育促进规定是什么时候开始施行的？"
+    assert "开始" not in question_terms(q).core(q) and "施行" in question_terms(q).core(q)
+
+
+def test_focus_is_the_share_of_core_terms_a_sentence_of_the_asked_form_holds():
+    from assistant.answer.refusal import focus_coverage
+
+    idf = {"专职": 2.0, "督学": 2.0, "任期": 4.0}
+    corpus = "专职督学任期兼职督学每届聘期三年"
+    core = ("专职", "督学", "任期")
+    assert focus_coverage(core, ("兼职督学每届聘期三年",), idf, corpus) == 0.25
+    assert focus_coverage(core, ("专职督学任期三年",), idf, corpus) == 1.0
+    assert focus_coverage(core, (), idf, corpus) == 0.0  # no sentence of the asked form at all
+    assert focus_coverage(core, None, idf, corpus) == 1.0  # not a number/date/role question: no say
