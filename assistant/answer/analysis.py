@@ -33,6 +33,7 @@ _PLACE = re.compile(r"哪里|哪儿|什么地方|哪个地方|在哪|什么位�
 _LIST = re.compile(r"哪些|哪几|有什么|有几[种类项个条]|几[种类项条点]|几个方面|包括|包含|措施|要点|做法|办法|途径|原则|内容|方面|模式|类型|形式|列出|列举")
 _COMPARE = re.compile(r"区别|不同|异同|相比|对比|差异|差别")
 _DOCUMENT = re.compile(r"《([^》]{2,60})》")
+_AUTHOR = re.compile(r"作者|谁写的|谁撰写|撰稿人|执笔人|署名")
 _QUESTION_FORM = re.compile(r"什么|哪|谁|几|多少|如何|怎|为何|为什么|吗|呢|是否|能否|可否|[？?]")
 
 # what an answering sentence of each type looks like (sentence forms, not vocabulary of one corpus)
@@ -62,6 +63,7 @@ class QuestionAnalysis:
     places: tuple[str, ...]  # place and school names jieba tags in the question
     parts: tuple[str, ...] = ()  # one question per compared item ('A和B分别…'), () when no comparison
     part_analyses: tuple[QuestionAnalysis, ...] = ()
+    asks_author: bool = False  # '…一文的作者是谁？': the byline under the title answers
 
     @property
     def is_list(self) -> bool:
@@ -115,7 +117,7 @@ def analyse(question: str, decompose: bool = True) -> QuestionAnalysis:
     return QuestionAnalysis(
         question=question, answer_type=answer_type(question, terms, parts), terms=terms,
         topic=terms.specific or terms.terms, constraints=constraints, documents=documents, places=places,
-        parts=parts, part_analyses=part_analyses,
+        parts=parts, part_analyses=part_analyses, asks_author=bool(_AUTHOR.search(question)),
     )
 
 

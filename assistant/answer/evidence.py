@@ -119,7 +119,35 @@ def candidates(passages: Sequence[Passage]) -> list[Evidence]:
                 text = hit.text[s:t].rstrip()
                 if zh.cjk_count(text) >= 6:
                     found.append(Evidence(i, s, s + len(text), text))
+        byline = _byline(hit)
+        if byline is not None and not any(e.hit == i and e.start <= byline.start < e.end for e in found):
+            found.append(Evidence(i, byline.start, byline.end, byline.text))
     return found
+
+
+def _byline(hit: Hit) -> Evidence | None:
+    """The line of the hit's text that states its document's author (the byline under a report's title): no
+    sentence, so the sentence splitter leaves it out, yet it is what '谁写的' quotes."""
+    if not hit.author:
+        return None
+    name = re.split(r"[|｜；;，,\s]", hit.author.strip())[0]
+    if len(name) < 2:
+        return None
+    at = hit.text.find(name)
+    if at < 0:
+        return None
+    start = hit.text.rfind("\n", 0, at) + 1
+    end = hit.text.find("\n", at)
+    end = len(hit.text) if end < 0 else end
+    text = hit.text[start:end].strip()
+    start = hit.text.find(text, start)
+    return Evidence(-1, start, start + len(text), text) if text else None
+
+
+def is_byline(passage: Passage, text: str) -> bool:
+    """True when text is the line that holds its document's author."""
+    byline = _byline(passage.hit)
+    return byline is not None and byline.text == text.strip()
 
 
 def features(
@@ -169,6 +197,8 @@ def features(
             "length": math.log(1 + len(ev.text)),
             "neighbour": float(passage.neighbour),
         }
+        if analysis.asks_author and is_byline(passage, ev.text):  # read by select(), not by the fitted model
+            values["byline"] = 1.0
         scored.append(Scored(ev, values))
     return scored
 
@@ -234,6 +264,10 @@ def select(analysis: QuestionAnalysis, ranked: list[Scored], max_sentences: int 
     if not ranked:
         return []
     best = ranked[0]
+    if analysis.asks_author:  # who wrote it: the byline of the best passage's document that has one
+        bylines = [s for s in ranked[:12] if s.features.get("byline")]
+        if bylines:
+            return [bylines[0]]
     n = analysis.terms.ordinal
     if n:  # '第二种…': the n-th item of the list among the near-best sentences answers, not the whole list
         nth = next((s for s in ranked[:8] if is_item(s.text) and zh.has_nth_item(s.text.strip()[:4], n)), None)

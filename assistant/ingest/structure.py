@@ -176,6 +176,17 @@ def _has_body(paragraphs: list[Paragraph]) -> bool:
     return sum(len(p.text) for p in paragraphs if not p.is_heading) >= 60 or len(paragraphs) >= 3
 
 
+def _date_line(text: str) -> bool:
+    """A line that is only a date ('2024年3月5日'), as a notice or letter ends."""
+    return len(text) <= 20 and bool(zh.iso_date(text)) and zh.cjk_count(zh._CN_DATE.sub("", text)) == 0
+
+
+def _signature(paragraphs: list[Paragraph], i: int) -> bool:
+    """True for the issuer's name right above the closing date line that ends the text (a notice's signature)."""
+    rest = paragraphs[i + 1 :]
+    return len(paragraphs[i].text) <= 30 and len(rest) == 1 and _date_line(rest[0].text) and not zh.ends_sentence(paragraphs[i].text)
+
+
 def split_articles(paragraphs: list[Paragraph], fallback_title: str, format_title: str = "") -> list[Article]:
     """Split at 第N篇 markers, at title lines after body text, at a title glued to a first line and where 一、
     numbering starts over; give each paragraph its heading path. `format_title` (what the file's format calls
@@ -204,7 +215,9 @@ def split_articles(paragraphs: list[Paragraph], fallback_title: str, format_titl
             kept = [t for t in title_paras if t.text in title]
             for t in kept:
                 t.is_title = True
-            articles.append(Article(title, [*kept, *bylines, *body]))
+            # a 文号 under the title ('浙教基〔2020〕12号') looks like a title line, but it is the document's number
+            numbers = [t for t in title_paras if t not in kept and zh.doc_number(t.text)]
+            articles.append(Article(title, [*kept, *numbers, *bylines, *body]))
         elif articles and (titles or explicit):
             pass  # trailing title lines with no body: dropped
         titles, title_paras, bylines, explicit, body = [], [], [], "", []
@@ -222,6 +235,9 @@ def split_articles(paragraphs: list[Paragraph], fallback_title: str, format_titl
         titled = zh.looks_like_title(p.text) or (
             _repeats_title(p.text, following) and not zh.ends_sentence(p.text) and not zh.outline_mark(p.text)
         )
+        if body and _signature(paragraphs, i):
+            body.append(p)  # '浙江省教育厅' over the date at a notice's end signs it: no next article's title
+            continue
         if p.styled and (body or titles or explicit):
             body.append(p)  # a styled heading below a title is a section heading, not a new article
             continue
@@ -309,7 +325,7 @@ def describe(article: Article, fallback_title: str) -> None:
     else:  # a notice signs at its end: '浙江省教育厅' / '2020年5月12日'
         tail = [p.text for p in article.paragraphs[-3:]]
         for k, text in enumerate(tail):
-            if len(text) <= 20 and zh.iso_date(text) and zh.cjk_count(zh._CN_DATE.sub("", text)) == 0:
+            if _date_line(text):
                 article.date = zh.iso_date(text)
                 signer = tail[k - 1] if k > 0 else ""
                 if 2 <= len(signer) <= 30 and not zh.ends_sentence(signer) and not re.search("[，。；]", signer):

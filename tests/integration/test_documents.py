@@ -148,5 +148,31 @@ def test_a_reports_byline_is_kept_and_found(retriever: Retriever, laws: Settings
     from assistant.assistant import Assistant
 
     answer = Assistant.open(laws, embeddings=embeddings, llm=None).ask("《融合共建促进区域教育优质均衡发展》一文的作者是谁？")
-    # answered from the passage that holds the byline (which sentence the composer quotes is the answer's business)
-    assert not answer.refused and any("钟战华" in c.text for c in answer.citations)
+    # the byline itself is the quote: the line under the title, no sentence, is what answers 'who wrote it'
+    assert not answer.refused and answer.citations[0].quote == "钟战华 | 浙江省海盐县武原中学"
+    assert "钟战华" in answer.answer
+
+
+def test_a_notice_in_word_keeps_its_number_issuer_and_date(tmp_path, embeddings) -> None:
+    """A 通知 as bureaus send it: title, 文号 line, addressee, numbered body, signature and date at the end."""
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph("浙江省教育厅关于做好2024年义务教育招生入学工作的通知", style="Title")
+    for text in ("浙教基〔2024〕12号", "各市、县（市、区）教育局：",
+                 "一、严格落实免试就近入学。各地要按照学校布局和适龄儿童数量，合理划定公办学校招生范围。",
+                 "二、规范民办学校招生。民办义务教育学校招生纳入审批地统一管理，与公办学校同步招生。",
+                 "三、加强组织领导。各地教育行政部门要及时公布招生政策，畅通咨询渠道。",
+                 "浙江省教育厅", "2024年3月5日"):
+        doc.add_paragraph(text)
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    doc.save(str(folder / "notice-2024-12.docx"))
+    settings = Settings(data_dir=tmp_path / "index", corpus_dir=folder, sentence_vectors=False)
+    assert not ingest(settings, embeddings=embeddings).rejected
+    (top, *_) = Retriever(settings, embeddings=embeddings).search("民办义务教育学校招生怎么管理？", k=3)
+    assert top.title == "浙江省教育厅关于做好2024年义务教育招生入学工作的通知"
+    assert (top.doc_type, top.doc_number, top.issuer, top.date) == ("通知", "浙教基〔2024〕12号", "浙江省教育厅", "2024-03-05")
+    assert "第" not in top.heading or "条" not in top.heading  # a notice has no articles: no invented 第X条
+    (listed,) = index_stats(settings)["file_list"]  # the file list shows the title, not notice-2024-12.docx
+    assert (listed["title"], listed["doc_type"]) == ("浙江省教育厅关于做好2024年义务教育招生入学工作的通知", "通知")
