@@ -203,7 +203,8 @@ def parser_state(settings: Settings) -> str:
     """The parser fingerprint plus the profile's cleaning patterns: a changed profile re-parses every file."""
     rules = cleaning_patterns(settings)
     extra = "\n".join(p.pattern for p in rules.drop) + "\ncut:" + "\n".join(p.pattern for p in rules.cut)
-    extra = "" if not (rules.drop or rules.cut) else extra
+    extra += "\nopener:" + "\n".join(rules.openers) if rules.openers else ""
+    extra = "" if not (rules.drop or rules.cut or rules.openers) else extra
     return parser_fingerprint() + ("" if not extra else ":" + hashlib.sha256(extra.encode()).hexdigest()[:8])
 
 

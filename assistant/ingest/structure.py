@@ -76,24 +76,29 @@ class Article:
 @dataclass(frozen=True)
 class Cleaning:
     """A corpus profile's cleaning.txt: lines matching a `drop` pattern go; a `cut` pattern's match ('cut:REGEX',
-    a journal's running header glued to a sentence) is cut from the line and the rest stays."""
+    a journal's running header glued to a sentence) is cut from the line and the rest stays; an 'opener:WORD'
+    is a word the corpus's essays open with, before which a scraped title may be glued to the first line."""
 
     drop: tuple[re.Pattern[str], ...] = ()
     cut: tuple[re.Pattern[str], ...] = ()
+    openers: tuple[str, ...] = ()  # 'opener:随着': words this corpus's essays open with, a title glued before them
 
     @classmethod
     def from_entries(cls, entries: list[str]) -> Cleaning:
         """Compile profile entries; raises ValueError naming a pattern that is no regular expression."""
         drop: list[re.Pattern[str]] = []
         cut: list[re.Pattern[str]] = []
+        openers = tuple(e[len("opener:"):].strip() for e in entries if e.startswith("opener:") and e[len("opener:"):].strip())
         for entry in entries:
+            if entry.startswith("opener:"):
+                continue
             pattern = entry[4:] if entry.startswith("cut:") else entry
             try:
                 compiled = re.compile(pattern)
             except re.error as exc:
                 raise ValueError(f"bad pattern {pattern!r}: {exc}") from None
             (cut if entry.startswith("cut:") else drop).append(compiled)
-        return cls(tuple(drop), tuple(cut))
+        return cls(tuple(drop), tuple(cut), openers)
 
     def line(self, raw: str) -> str:
         """The normalised line, '' when it is boilerplate (the language's rules or the profile's)."""
@@ -117,7 +122,7 @@ def clean_lines(lines: list[str], cleaning: Cleaning | None = None) -> list[tupl
     return kept
 
 
-def _joins(previous: Paragraph, line: str, before: Paragraph | None = None) -> bool:
+def _joins(previous: Paragraph, line: str, before: Paragraph | None = None, openers: tuple[str, ...] = ()) -> bool:
     """True when `line` continues `previous` (the source wrapped a sentence across lines).
 
     A long line that ends no sentence was wrapped; so was a short one that stops inside a clause list
@@ -138,7 +143,7 @@ def _joins(previous: Paragraph, line: str, before: Paragraph | None = None) -> b
             return False
     if single and zh.looks_like_title(previous.text) and not item_line:
         return False
-    return not (zh.outline_mark(line) or _ARTICLE_MARK.match(line) or zh.is_subtitle(line) or zh.glued_title(line))
+    return not (zh.outline_mark(line) or _ARTICLE_MARK.match(line) or zh.is_subtitle(line) or zh.glued_title(line, openers))
 
 
 def _item_heading(p: Paragraph | None) -> bool:
@@ -151,13 +156,14 @@ def _repeats_title(title: str, text: str) -> bool:
     return len(title) <= 40 and len(text) > len(title) and text.lstrip("0123456789").startswith(title)
 
 
-def join_paragraphs(numbered: list[tuple[int, str]], heading_lines: frozenset[int] = frozenset()) -> list[Paragraph]:
+def join_paragraphs(numbered: list[tuple[int, str]], heading_lines: frozenset[int] = frozenset(),
+                    openers: tuple[str, ...] = ()) -> list[Paragraph]:
     """Join wrapped lines into paragraphs; a line ending a sentence, a heading or a title starts anew."""
     paragraphs: list[Paragraph] = []
     for number, text in numbered:
         styled = number in heading_lines
         before = paragraphs[-2] if len(paragraphs) > 1 and number == paragraphs[-1].end_line + 1 else None
-        if paragraphs and not styled and not paragraphs[-1].styled and _joins(paragraphs[-1], text, before):
+        if paragraphs and not styled and not paragraphs[-1].styled and _joins(paragraphs[-1], text, before, openers):
             p = paragraphs[-1]
             glue = " " if p.text[-1:].isascii() and text[:1].isascii() and p.text[-1:].isalnum() else ""
             p.segments.append((len(p.text) + len(glue), number))
@@ -187,7 +193,8 @@ def _signature(paragraphs: list[Paragraph], i: int) -> bool:
     return len(paragraphs[i].text) <= 30 and len(rest) == 1 and _date_line(rest[0].text) and not zh.ends_sentence(paragraphs[i].text)
 
 
-def split_articles(paragraphs: list[Paragraph], fallback_title: str, format_title: str = "") -> list[Article]:
+def split_articles(paragraphs: list[Paragraph], fallback_title: str, format_title: str = "",
+                   openers: tuple[str, ...] = ()) -> list[Article]:
     """Split at 第N篇 markers, at title lines after body text, at a title glued to a first line and where 一、
     numbering starts over; give each paragraph its heading path. `format_title` (what the file's format calls
     its title: docx properties, HTML <title>, PDF's largest line) names a first article whose text has none."""
@@ -263,8 +270,8 @@ def split_articles(paragraphs: list[Paragraph], fallback_title: str, format_titl
             title_paras.append(p)
             continue
         outline = zh.outline_mark(p.text)
-        glued = zh.glued_title(p.text) if body and not p.styled else None
-        if glued and _has_body(body) and (glued[1].startswith("随着") or numbered):
+        glued = zh.glued_title(p.text, openers) if body and not p.styled else None
+        if glued and _has_body(body) and (numbered or (openers and glued[1].startswith(openers))):
             flush()  # '以集团化办学破解…困局一、引言…': the next article, its title scraped onto its first line
             titles.append(glued[0])
             legal = False
@@ -419,4 +426,6 @@ def structure(
     `heading_lines` are the line numbers its format marks as headings (RawDoc.heading_lines), `format_title`
     the title its format states (RawDoc.title), `cleaning` the corpus profile's boilerplate patterns.
     """
-    return split_articles(join_paragraphs(clean_lines(lines, cleaning), heading_lines), fallback_title, format_title)
+    openers = cleaning.openers if cleaning else ()
+    return split_articles(join_paragraphs(clean_lines(lines, cleaning), heading_lines, openers), fallback_title,
+                          format_title, openers)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_CHAR = re.compile(f"[{CJK}]")
@@ -359,13 +360,22 @@ def looks_like_title(line: str) -> bool:
     return not s.startswith(("——", "--"))
 
 
-_GLUED_TITLE = re.compile(r"([^，。；：！？、,.;:!?（）()“”《》\s]{8,40}?)(?=一[、．.]|随着)")
+_TITLE_RUN = r"([^，。；：！？、,.;:!?（）()“”《》\s]{8,40}?)"
+_GLUED_TITLE = re.compile(_TITLE_RUN + r"(?=一[、．.])")
 
 
-def glued_title(text: str) -> tuple[str, str] | None:
+@lru_cache(maxsize=32)
+def _glued_pattern(openers: tuple[str, ...]) -> re.Pattern[str]:
+    if not openers:
+        return _GLUED_TITLE
+    return re.compile(_TITLE_RUN + r"(?=一[、．.]|" + "|".join(re.escape(o) for o in openers) + ")")
+
+
+def glued_title(text: str, openers: tuple[str, ...] = ()) -> tuple[str, str] | None:
     """'义务教育均衡发展研究述评一、引言…' -> (title, '一、引言…'): a scraped title glued to its article's first
-    line, before 一、 or the essay opener 随着 (a doubled 'XX综述XX综述' counts once)."""
-    m = _GLUED_TITLE.match(text.strip())
+    line, before 一、 or before one of a corpus's essay openers (`openers`, from its profile: the seeds' scraped
+    essays open with 随着); a doubled 'XX综述XX综述' counts once."""
+    m = _glued_pattern(openers).match(text.strip())
     if not m:
         return None
     title = m.group(1)

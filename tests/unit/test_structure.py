@@ -461,3 +461,14 @@ def test_place_names_of_an_articles_lead() -> None:
     assert names[:2] == ["江苏省", "建湖县"] and "建湖" in names  # the short form, as it begins 建湖县
     assert place_names(articles("002")[0].text[:200])[:1] == ["金溪县"]
     assert not {"印发", "普及", "中国", "城市"} & set(place_names(" ".join(a.text[:200] for a in articles("001"))))
+
+
+def test_an_essay_opener_is_corpus_data_from_the_profile() -> None:
+    """A title glued before '随着' starts a new article only where the corpus profile names that opener."""
+    lines = ["城乡教育共同体建设的调查与思考", "正文第一段，说明了一些情况和做法，篇幅足够长，足以成为一篇文章的正文内容。" * 2,
+             "第二段继续说明这些情况，同样篇幅足够长，确保正文足够。" * 2,
+             "集团化办学促进义务教育均衡发展随着社会的发展，教育的重要性日益凸显，各地纷纷探索集团化办学。"]
+    plain = structure(lines, "f")
+    profiled = structure(lines, "f", cleaning=Cleaning.from_entries(["opener:随着"]))
+    assert len(plain) == 1
+    assert [a.title for a in profiled] == ["城乡教育共同体建设的调查与思考", "集团化办学促进义务教育均衡发展"]
