@@ -6,7 +6,8 @@ text files. The shipped defaults (general vocabulary only) sit beside this modul
 `<corpus_dir>/.profile/` (hidden, so it is never ingested as a document), or in `settings.profile_dir`.
 
 Files (UTF-8, one entry a line, '#' starts a comment):
-- `cleaning.txt`: regular expressions; a line of a document matching one is boilerplate and is dropped.
+- `cleaning.txt`: regular expressions; a line of a document matching one is boilerplate and is dropped
+  (`cut:REGEX` cuts the match from a line, `opener:WORD` names an essay opener a title may be glued before).
 - `userdict.txt`: jieba user-dictionary lines ('词 频率 词性').
 - `synonyms.txt`: an everyday word, then the corpus terms a question containing it also searches for.
 """
