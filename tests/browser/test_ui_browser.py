@@ -314,7 +314,9 @@ def test_draft_tab_generates_and_downloads_word(browser, served, tmp_path) -> No
     points = int(re.search(r"(\d+) 条要点", status).group(1))
     assert points >= 3, status
     shown = table.inner_text()
-    rendered = re.findall(r"^\d+\.\d+$", shown, flags=re.M)  # the 编号 cell of each row drawn (the table is virtual)
+    rendered = re.findall(r"^\d+$", shown, flags=re.M)  # the 序号 cell of each row drawn (the table is virtual)
+    assert page.locator("#pa-draft-table th", has_text="序号").count() == 1
+    assert not re.search(r"^(\d+\.\d+|add\.\d+)$", shown, flags=re.M), shown  # no internal row key shown
     assert len(rendered) >= 3 and len(re.findall(r"\[\d+\] 《", shown)) >= len(rendered), shown  # each cites [n]
     assert len(set(re.findall(r"\[\d+\] 《", shown))) >= 2
     assert not HASH_NAME.search(page.locator("body").inner_text())
