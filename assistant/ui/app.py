@@ -302,29 +302,33 @@ class PolicyUI:
         return [c for c, v in zip(passages, quotes @ query, strict=True) if float(v) > floor]
 
     def _stream_turn(self, question: str, state: dict[str, Any], at: int, sources: list[str] | None) -> Iterator[tuple[dict[str, Any], str | None]]:
-        """Yield (state, partial text) while answer `at` streams; the last yield carries the finished turn."""
+        """Yield (state, partial text) while answer `at` streams; the last yield carries the finished turn. The
+        first yield, before the answer is asked for, already holds the turn (its question, no text yet), so 停止
+        pressed before the first piece keeps the question in the conversation."""
         turns = list(state.get("turns", []))
         history = history_of(turns[:at])[-(self.settings.max_history_turns // 2) * 2 :]  # the turns the limit allows
         titles = self.titles()
         filter_titles = [titles.get(s, s) for s in sources or []]
         started = time.monotonic()  # a stopped turn's time counts from the question, as a finished one's does
+        asked_at = time.time()  # ...up to the press of 停止 (stopped() reads it: the last yield may be long before)
         as_of = state.get("as_of") or None  # the 版本日期 box: only the versions in force on that date
-        pieces = self.assistant.stream(question, history, sources=sources or None, as_of=as_of) if self.assistant else iter(())
-        # condense, retrieve and assess all run before the first piece: only they read the index, so the
-        # lock is never held across a yield (a reader abandoned mid-stream would block every reload)
-        with self.lock.reading():
-            first = next(pieces, None)
-        text, final, last = "", None, 0.0
         mode = self.assistant.model if self.assistant else "extractive"
+        text, final, last = "", None, 0.0
 
         def partial() -> dict[str, Any]:
             """The conversation as it stands if 停止 is pressed now: this turn's text so far, marked stopped."""
             answer = {"question": question, "standalone_question": question, "answer": text, "citations": [],
                       "refused": False, "mode": "extractive" if mode == "extractive" else "llm", "model": mode,
-                      "latency_ms": (time.monotonic() - started) * 1000, "stopped": True}
+                      "latency_ms": (time.monotonic() - started) * 1000, "stopped": True, "asked_at": asked_at}
             turn = {"question": question, "answer": answer, "near": [], "filter_titles": filter_titles}
             return {**state, "turns": [*turns[:at], turn, *turns[at + 1:]]}
 
+        yield partial(), ""
+        pieces = self.assistant.stream(question, history, sources=sources or None, as_of=as_of) if self.assistant else iter(())
+        # condense, retrieve and assess all run before the first piece: only they read the index, so the
+        # lock is never held across a yield (a reader abandoned mid-stream would block every reload)
+        with self.lock.reading():
+            first = next(pieces, None)
         paced = self.assistant is not None and self.assistant.model == "extractive"  # an LLM's tokens pace themselves
         for piece in itertools.chain([] if first is None else [first], pieces):
             if not isinstance(piece, str):
@@ -363,10 +367,9 @@ class PolicyUI:
             msg = [*base, *pending, {"role": "assistant", "content": f'<div class="pa-refused">{esc(INDEX_MISSING)}</div>'}]
             yield msg, state, "", gr.skip(), *idle, gr.skip(), gr.skip()
             return
-        yield [*base, *pending, {"role": "assistant", "content": render.streaming_html("")}, *after], state, "", gr.skip(), *busy, gr.skip(), gr.skip()
         try:
             for new, text in self._stream_turn(question, state, at, sources):
-                if text is not None:  # the state holds the partial turn, so 停止 keeps what was shown
+                if text is not None:  # the state holds the partial turn (from the empty bubble on): 停止 keeps it
                     msg = [*base, *pending, {"role": "assistant", "content": render.streaming_html(text)}, *after]
                     yield msg, new, "", gr.skip(), *busy, gr.skip(), gr.skip()
                 else:
@@ -408,6 +411,15 @@ class PolicyUI:
         state = dict(state or new_state())
         if not state.get("turns") or not state.get("id"):
             return gr.skip(), gr.skip(), *idle, gr.skip(), gr.skip()
+        turns = []
+        for turn in state["turns"]:  # the turn being streamed: its time runs to now, and no later stop changes it
+            answer = turn.get("answer") or {}
+            if "asked_at" in answer:
+                answer = {k: v for k, v in answer.items() if k != "asked_at"}
+                answer["latency_ms"] = max(0.0, time.time() - float(turn["answer"]["asked_at"])) * 1000
+                turn = {**turn, "answer": answer}
+            turns.append(turn)
+        state["turns"] = turns
         user = _username(request)
         conversations = save_conversation(stored, user, state)
         return messages_of(state), state, *idle, conversations, history_choices(conversations, user, state["id"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
@@ -362,4 +363,31 @@ def test_stop_keeps_the_partial_answer(browser, served, monkeypatch) -> None:
     page.locator("#pa-history label", has_text="临安市和宁波市").first.click()
     page.locator("#pa-chat .pa-stopped").wait_for(timeout=20_000)
     assert page.locator("#pa-chat .pa-answer").last.inner_text() == shown
+    page.close()
+
+
+def test_stop_before_the_first_piece_keeps_the_question(browser, served, monkeypatch) -> None:
+    """停止 while the answer is still being looked for: the question stays in the conversation, the turn marked
+    stopped (it was lost: the state only got the turn with the first piece)."""
+    url, ui = served
+    question = "陈坊中小学位于什么地方？"
+    original = ui.assistant.stream
+
+    def slow(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        time.sleep(4)  # the first piece arrives long after 停止 is pressed
+        yield from original(*args, **kwargs)
+
+    monkeypatch.setattr(ui.assistant, "stream", slow)
+    page = open_page(browser, url)
+    ask(page, question)
+    page.locator("#pa-chat .pa-streaming").wait_for(timeout=30_000)
+    page.locator("#pa-stop").click()
+    stopped = page.locator("#pa-chat .pa-stopped")
+    stopped.wait_for(timeout=10_000)
+    assert page.locator("#pa-send").is_visible()
+    assert question in page.locator("#pa-chat").inner_text()
+    assert page.locator("#pa-chat .pa-cite").count() == 0  # nothing was shown, so nothing to open
+    page.screenshot(path=str(ARTIFACTS / "ui-stopped-before-answer.png"), full_page=True)
+    page.wait_for_timeout(4_500)  # the abandoned answer must not come back into the chat
+    assert page.locator("#pa-chat .pa-stopped").count() == 1 and question in page.locator("#pa-chat").inner_text()
     page.close()

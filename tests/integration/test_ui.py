@@ -498,8 +498,8 @@ def test_stop_keeps_the_partial_answer_marked_stopped(seed_app) -> None:
     ui = app.policy_ui
     events = ui.respond("临安市和宁波市的教共体分别有多少所学校？", new_state(), [], {"user": "", "conversations": []})
     shown = None
-    for _chatbot, state, *_ in events:  # the first yield is the empty bubble; stop after the first piece
-        if state.get("turns"):
+    for _chatbot, state, *_ in events:  # the first yield is the empty bubble (its turn has no text); stop after the first piece
+        if state.get("turns") and state["turns"][0]["answer"]["answer"]:
             shown = state
             break
     events.close()  # what Gradio's cancel does to the generator
@@ -551,3 +551,17 @@ def test_refusal_shows_related_passages_only_when_they_stand_out_of_the_corpus(s
     turn = near[1]["turns"][0]
     assert turn["answer"]["refused"] and turn["near"] and turn["answer"]["related"]
     assert all("临安" in c["text"] or "共同体" in c["text"] for c in turn["answer"]["related"])
+
+
+def test_stop_before_the_first_piece_keeps_the_question(seed_app) -> None:
+    """The first yield, before any piece of the answer, already holds the turn: 停止 then keeps the question."""
+    _, app, _ = seed_app
+    ui = app.policy_ui
+    events = ui.respond("陈坊中小学位于什么地方？", new_state(), [], {"user": "", "conversations": []})
+    chatbot, state, *_ = next(events)
+    events.close()  # 停止 pressed at once
+    assert "pa-streaming" in chatbot[-1]["content"]
+    assert state["turns"][0]["question"] == "陈坊中小学位于什么地方？" and state["turns"][0]["answer"]["stopped"]
+    chatbot, state, *_, stored, _history = ui.stopped(state, {"user": "", "conversations": []})
+    assert chatbot[0] == {"role": "user", "content": "陈坊中小学位于什么地方？"} and "（已停止）" in chatbot[1]["content"]
+    assert stored["conversations"][0]["title"].startswith("陈坊中小学") and "asked_at" not in state["turns"][0]["answer"]
