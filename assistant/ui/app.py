@@ -314,10 +314,13 @@ class PolicyUI:
         as_of = state.get("as_of") or None  # the 版本日期 box: only the versions in force on that date
         mode = self.assistant.model if self.assistant else "extractive"
         text, final, last = "", None, 0.0
+        known: list[dict[str, Any]] = []  # the citations of the answer being shown, once the chain has given them
 
         def partial() -> dict[str, Any]:
-            """The conversation as it stands if 停止 is pressed now: this turn's text so far, marked stopped."""
-            answer = {"question": question, "standalone_question": question, "answer": text, "citations": [],
+            """The conversation as it stands if 停止 is pressed now: this turn's text so far, marked stopped, with
+            the known citations of the [n] it shows (so they open their passages as a finished answer's do)."""
+            shown = [c for c in known if f"[{c['n']}]" in text]
+            answer = {"question": question, "standalone_question": question, "answer": text, "citations": shown,
                       "refused": False, "mode": "extractive" if mode == "extractive" else "llm", "model": mode,
                       "latency_ms": (time.monotonic() - started) * 1000, "stopped": True, "asked_at": asked_at}
             turn = {"question": question, "answer": answer, "near": [], "filter_titles": filter_titles}
@@ -325,12 +328,18 @@ class PolicyUI:
 
         yield partial(), ""
         pieces = self.assistant.stream(question, history, sources=sources or None, as_of=as_of) if self.assistant else iter(())
+        paced = self.assistant is not None and self.assistant.model == "extractive"  # an LLM's tokens pace themselves
         # condense, retrieve and assess all run before the first piece: only they read the index, so the
         # lock is never held across a yield (a reader abandoned mid-stream would block every reload)
         with self.lock.reading():
             first = next(pieces, None)
-        paced = self.assistant is not None and self.assistant.model == "extractive"  # an LLM's tokens pace themselves
-        for piece in itertools.chain([] if first is None else [first], pieces):
+            ready: list[Any] = [] if first is None else [first]
+            if paced:  # an extractive answer is whole before its first piece: read it all now, citations included
+                ready += list(pieces)
+        done = next((p for p in ready if not isinstance(p, str)), None)
+        if done is not None and not done.refused:
+            known = done.to_json()["citations"]
+        for piece in itertools.chain(ready, [] if paced else pieces):
             if not isinstance(piece, str):
                 final = piece.to_json()
                 continue

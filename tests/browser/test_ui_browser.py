@@ -356,6 +356,12 @@ def test_stop_keeps_the_partial_answer(browser, served, monkeypatch) -> None:
     assert stopped.inner_text() == "（已停止）" and page.locator("#pa-send").is_visible()
     shown = page.locator("#pa-chat .pa-answer").last.inner_text()
     assert len(shown) > 5
+    # its [n] open their passages as a finished answer's do (an extractive answer's citations are known at once)
+    markers = page.locator("#pa-chat .pa-answer").last.locator("button.pa-cite")
+    assert markers.count() == len(set(re.findall(r"\[\d+\]", shown))) >= 1
+    markers.first.click()
+    page.locator("#pa-panel mark.pa-quote").wait_for(timeout=20_000)
+    assert "标题路径" in page.locator("#pa-panel").inner_text()
     page.screenshot(path=str(ARTIFACTS / "ui-stopped.png"), full_page=True)
     page.reload()
     page.wait_for_selector("#pa-question textarea", timeout=30_000)

