@@ -798,13 +798,16 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
         # ---- chat
         chat_inputs = [question, state, sources, stored]
         chat_outputs = [chatbot, state, question, panel, send, stop, stored, history_list]
-        submit_event = question.submit(ui.respond, chat_inputs, chat_outputs, api_name="chat")
-        send_event = send.click(ui.respond, chat_inputs, chat_outputs, api_visibility="private")
-        regen_event = action.change(ui.regenerate, [action, state, sources, stored], chat_outputs, api_visibility="private")
+        # the chat shows its own progress (the answer's bubble with a cursor from the first moment): no status
+        # tracker, whose words Gradio writes in English
+        submit_event = question.submit(ui.respond, chat_inputs, chat_outputs, api_name="chat", show_progress="hidden")
+        send_event = send.click(ui.respond, chat_inputs, chat_outputs, api_visibility="private", show_progress="hidden")
+        regen_event = action.change(ui.regenerate, [action, state, sources, stored], chat_outputs,
+                                    api_visibility="private", show_progress="hidden")
         example_events = []
         for button in example_buttons:
             example_events.append(button.click(lambda q: q, button, question, api_visibility="private", queue=False).then(
-                ui.respond, chat_inputs, chat_outputs, api_visibility="private"))
+                ui.respond, chat_inputs, chat_outputs, api_visibility="private", show_progress="hidden"))
         stop.click(
             ui.stopped, [state, stored], [chatbot, state, send, stop, stored, history_list],
             cancels=[submit_event, send_event, regen_event, *example_events], api_visibility="private", queue=False,
@@ -867,7 +870,8 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
         def on_load(stored_value: Any, request: gr.Request) -> tuple[Any, ...]:
             return (*ui.view(), history_choices(stored_value, _username(request)), *ui.example_updates())
 
-        app.load(on_load, [stored], [*view_outputs, history_list, *example_buttons], api_visibility="private")
+        # the examples appear when they are ready; nothing on the page waits for them
+        app.load(on_load, [stored], [*view_outputs, history_list, *example_buttons], api_visibility="private", show_progress="hidden")
 
         def ask(question: str, history_json: str = "[]") -> dict:
             """Answer one question with citations; history_json: JSON list of {role, content} messages."""

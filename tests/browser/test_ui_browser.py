@@ -397,3 +397,50 @@ def test_stop_before_the_first_piece_keeps_the_question(browser, served, monkeyp
     page.wait_for_timeout(4_500)  # the abandoned answer must not come back into the chat
     assert page.locator("#pa-chat .pa-stopped").count() == 1 and question in page.locator("#pa-chat").inner_text()
     page.close()
+
+
+# collects any English status word Gradio's trackers show, read after the app's own observers have run
+WATCH_STATUS = """() => {
+  window.__paEnglish = []; window.__paChinese = [];
+  const scan = () => setTimeout(() => {
+    document.querySelectorAll('.progress-text, [role="status"]').forEach((el) => {
+      const text = el.textContent + ' ' + (el.getAttribute('aria-label') || '');
+      if (/processing|queue:|cache|Loading/i.test(text)) window.__paEnglish.push(text.trim());
+      if (/处理中|排队中|正在生成回答/.test(text)) window.__paChinese.push(text.trim());
+    });
+  }, 0);
+  // an init script runs before <body> exists: watch the whole document
+  new MutationObserver(scan).observe(document, { childList: true, subtree: true, characterData: true });
+}"""
+
+
+def test_gradio_status_words_are_chinese(browser, served, monkeypatch) -> None:
+    """Gradio's status tracker says "processing | 1.2s" / "queue: 1/1" in English whatever the language: the chat
+    hides it (its answer bubble shows progress from the first moment); elsewhere (起草) it says 处理中 / 排队中."""
+    from assistant.drafting.drafter import Drafter
+
+    url, _ = served
+    original = Drafter.from_assistant
+
+    def slow(assistant: Any) -> Any:
+        time.sleep(1.5)  # the tracker shows its words until the first progress step
+        return original(assistant)
+
+    monkeypatch.setattr(Drafter, "from_assistant", staticmethod(slow))
+    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 900})
+    page.add_init_script(f"({WATCH_STATUS})()")  # from the very first tracker (the page's load event)
+    page.goto(url)
+    page.wait_for_selector("#pa-question textarea", timeout=30_000)
+    ask(page, "陈坊中小学位于什么地方？")
+    last_answer(page)
+    page.get_by_role("tab", name="公文起草").click()
+    topic = page.locator("#pa-draft-topic textarea, #pa-draft-topic input").first
+    topic.wait_for(timeout=10_000)
+    topic.fill("集团化办学")
+    page.locator("#pa-draft-generate").click()
+    page.wait_for_timeout(900)
+    page.screenshot(path=str(ARTIFACTS / "ui-status-chinese.png"), full_page=True)
+    page.wait_for_function("document.querySelector('#pa-draft-status')?.innerText.includes('集团化办学')", timeout=120_000)
+    assert page.evaluate("window.__paEnglish") == []
+    assert page.evaluate("window.__paChinese"), "the 起草 tracker was never seen"
+    page.close()
