@@ -93,6 +93,14 @@ def new_state() -> dict[str, Any]:
     return {"id": "", "turns": []}
 
 
+def _dated(state: dict[str, Any] | None, as_of: str | None) -> dict[str, Any]:
+    """The conversation with the date of the 版本日期 box (None: a caller without the box keeps the state's)."""
+    state = dict(state or new_state())
+    if as_of is not None:
+        state["as_of"] = as_of.strip()
+    return state
+
+
 def messages_of(state: dict[str, Any]) -> list[dict[str, str]]:
     """The chatbot's messages, rendered from the turns (the one source of truth, also what history stores)."""
     messages = []
@@ -391,17 +399,18 @@ class PolicyUI:
         yield messages_of(state), state, "", PANEL_HINT, *idle, conversations, history_choices(conversations, user, state["id"])
 
     def respond(self, question: str, state: dict[str, Any], sources: list[str] | None, stored: Any = None,
-                request: gr.Request = None) -> Iterator[tuple[Any, ...]]:  # type: ignore[assignment]
-        """Stream one answer into the chat, then save the conversation in the browser."""
+                as_of: str | None = None, request: gr.Request = None) -> Iterator[tuple[Any, ...]]:  # type: ignore[assignment]
+        """Stream one answer into the chat, then save the conversation in the browser; `as_of` is the 版本日期 box
+        (kept in the state, so the conversation saved says which versions it was answered from)."""
         question = (question or "").strip()
         if not question:
             yield gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         at = len((state or {}).get("turns", []))
-        yield from self._chat(question, state, at, sources, stored, request)
+        yield from self._chat(question, _dated(state, as_of), at, sources, stored, request)
 
     def regenerate(self, action: str, state: dict[str, Any], sources: list[str] | None, stored: Any = None,
-                   request: gr.Request = None) -> Iterator[tuple[Any, ...]]:  # type: ignore[assignment]
+                   as_of: str | None = None, request: gr.Request = None) -> Iterator[tuple[Any, ...]]:  # type: ignore[assignment]
         """Answer the last turn again, from the conversation before it; 'regen:n#nonce' comes from its button
         (an earlier n is ignored: its later turns were asked after the answer being replaced)."""
         m = re.fullmatch(r"regen:(\d+)(?:#\d+)?", (action or "").strip())
@@ -410,7 +419,7 @@ class PolicyUI:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         at = int(m.group(1))
-        yield from self._chat(turns[at]["question"], state, at, sources, stored, request)
+        yield from self._chat(turns[at]["question"], _dated(state, as_of), at, sources, stored, request)
 
     def stopped(self, state: dict[str, Any], stored: Any = None,
                 request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
@@ -796,13 +805,15 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
                 eval_report = gr.HTML(latest_report(), elem_id="pa-eval-report")
 
         # ---- chat
-        chat_inputs = [question, state, sources, stored]
+        # the date in the 版本日期 box goes with each question as an input (a copy kept in the state by its change
+        # event was lost to an answer streaming meanwhile, and a conversation reopened from the history kept its own)
+        chat_inputs = [question, state, sources, stored, as_of_box]
         chat_outputs = [chatbot, state, question, panel, send, stop, stored, history_list]
         # the chat shows its own progress (the answer's bubble with a cursor from the first moment): no status
         # tracker, whose words Gradio writes in English
         submit_event = question.submit(ui.respond, chat_inputs, chat_outputs, api_name="chat", show_progress="hidden")
         send_event = send.click(ui.respond, chat_inputs, chat_outputs, api_visibility="private", show_progress="hidden")
-        regen_event = action.change(ui.regenerate, [action, state, sources, stored], chat_outputs,
+        regen_event = action.change(ui.regenerate, [action, state, sources, stored, as_of_box], chat_outputs,
                                     api_visibility="private", show_progress="hidden")
         example_events = []
         for button in example_buttons:
@@ -817,8 +828,6 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
             return [], new_state(), "", PANEL_HINT, gr.update(value=[]), history_choices(stored_value, _username(request)), ""
 
         fresh_outputs = [chatbot, state, question, panel, sources, history_list, as_of_box]
-        as_of_box.change(lambda value, current: {**(current or new_state()), "as_of": (value or "").strip()},
-                         [as_of_box, state], state, api_visibility="private", queue=False)
         new_chat.click(fresh, [stored], fresh_outputs, api_visibility="private", queue=False)
         side_new.click(fresh, [stored], fresh_outputs, api_visibility="private", queue=False)
         pick.change(ui.passage, [pick, state], panel, api_visibility="private", queue=False)

@@ -399,6 +399,97 @@ def test_stop_before_the_first_piece_keeps_the_question(browser, served, monkeyp
     page.close()
 
 
+OLD_RULES = """# 江城市中小学课后服务管理规定
+
+2019年3月1日 江城市人民政府令第5号公布
+
+## 第一章 总则
+
+第一条 为了规范中小学课后服务，减轻家长接送负担，制定本规定。
+
+第二条 本市义务教育学校提供课后服务，遵循学生自愿、家长申请的原则。
+
+第三条 课后服务每天的结束时间为下午5点，不得早于当地正常下班时间。
+"""
+NEW_RULES = """# 江城市中小学课后服务管理规定
+
+2019年3月1日 江城市人民政府令第5号公布
+
+2023年6月1日 江城市人民政府令第18号修订
+
+## 第一章 总则
+
+第一条 为了规范中小学课后服务，减轻家长接送负担，制定本规定。
+
+第二条 本市义务教育学校提供课后服务，遵循学生自愿、家长申请的原则。
+
+第三条 课后服务每天的结束时间为下午6点，学校可以为有需要的学生提供延时托管。
+"""
+
+
+@pytest.fixture(scope="module")
+def versions_served(embeddings, tmp_path_factory) -> Iterator[tuple[str, Any]]:
+    """An app over two versions of one regulation (same title, dates 2019 and 2023, different 第三条)."""
+    from assistant.config import Settings
+    from assistant.ingest.pipeline import ingest
+
+    corpus = tmp_path_factory.mktemp("versions-corpus")
+    (corpus / "课后服务管理规定(2019-03-01).md").write_text(OLD_RULES, encoding="utf-8")
+    (corpus / "课后服务管理规定(2023-06-01).md").write_text(NEW_RULES, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path_factory.mktemp("versions-data"), corpus_dir=corpus)
+    summary = ingest(settings, embeddings=embeddings)
+    assert not summary.rejected, summary.rejected
+    app = build_app(settings, Assistant.open(settings, embeddings=embeddings))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    _, url, _ = launch(app, settings, port=port, prevent_thread_lock=True, quiet=True)
+    yield url, app.policy_ui
+    app.close()
+
+
+def _cited_file(page) -> str:
+    """Open the last answer's [1] and return the 出处 line of the passage panel (it names the file: the version)."""
+    page.locator("#pa-chat .pa-answer button.pa-cite").last.click()
+    page.locator("#pa-panel mark.pa-quote").wait_for(timeout=20_000)
+    return page.locator("#pa-panel .pa-meta", has_text="出处").inner_text()
+
+
+def test_as_of_box_cites_the_version_in_force(browser, versions_served) -> None:
+    """No date: the newest version is cited; an earlier date in 版本日期: the version in force then. The date in the
+    box is the one a question goes with, also in a conversation reopened from the history."""
+    url, _ = versions_served
+    question = "课后服务每天的结束时间是怎么规定的？"
+    page = open_page(browser, url)
+    ask(page, question)
+    newest = last_answer(page)
+    assert "下午6点" in newest.inner_text() and "下午5点" not in newest.inner_text()
+    assert "2023-06-01" in _cited_file(page)
+
+    page.locator("#pa-new").click()
+    page.wait_for_function("!document.querySelector('#pa-chat .pa-answer')", timeout=10_000)
+    page.locator("#pa-as-of input, #pa-as-of textarea").first.fill("2020-01-01")
+    ask(page, question)
+    page.wait_for_function("document.querySelectorAll('#pa-chat .pa-actions').length === 1", timeout=60_000)
+    older = last_answer(page)
+    assert "下午5点" in older.inner_text() and "下午6点" not in older.inner_text()
+    assert "2019-03-01" in _cited_file(page)
+    page.screenshot(path=str(ARTIFACTS / "ui-as-of.png"), full_page=True)
+
+    # the box emptied and that conversation reopened from the history: its next question goes with no date
+    page.locator("#pa-as-of input, #pa-as-of textarea").first.fill("")
+    page.locator("#pa-new").click()
+    page.wait_for_function("!document.querySelector('#pa-chat .pa-answer')", timeout=10_000)
+    page.locator("#pa-sidebar button, .sidebar-toggle, button[aria-label*='sidebar' i]").first.click()
+    page.locator("#pa-history label", has_text="课后服务").first.click()  # the newest conversation: the dated one
+    page.wait_for_function("document.querySelectorAll('#pa-chat .pa-actions').length === 1", timeout=20_000)
+    assert "下午5点" in last_answer(page).inner_text()
+    ask(page, question)
+    page.wait_for_function("document.querySelectorAll('#pa-chat .pa-actions').length === 2", timeout=60_000)
+    assert "下午6点" in last_answer(page).inner_text() and "2023-06-01" in _cited_file(page)
+    page.close()
+
+
 # collects any English status word Gradio's trackers show, read after the app's own observers have run
 WATCH_STATUS = """() => {
   window.__paEnglish = []; window.__paChinese = [];
