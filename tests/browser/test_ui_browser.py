@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
@@ -314,7 +315,9 @@ def test_draft_tab_generates_and_downloads_word(browser, served, tmp_path) -> No
     points = int(re.search(r"(\d+) 条要点", status).group(1))
     assert points >= 3, status
     shown = table.inner_text()
-    rendered = re.findall(r"^\d+\.\d+$", shown, flags=re.M)  # the 编号 cell of each row drawn (the table is virtual)
+    rendered = re.findall(r"^\d+$", shown, flags=re.M)  # the 序号 cell of each row drawn (the table is virtual)
+    assert page.locator("#pa-draft-table th", has_text="序号").count() == 1
+    assert not re.search(r"^(\d+\.\d+|add\.\d+)$", shown, flags=re.M), shown  # no internal row key shown
     assert len(rendered) >= 3 and len(re.findall(r"\[\d+\] 《", shown)) >= len(rendered), shown  # each cites [n]
     assert len(set(re.findall(r"\[\d+\] 《", shown))) >= 2
     assert not HASH_NAME.search(page.locator("body").inner_text())
@@ -353,6 +356,12 @@ def test_stop_keeps_the_partial_answer(browser, served, monkeypatch) -> None:
     assert stopped.inner_text() == "（已停止）" and page.locator("#pa-send").is_visible()
     shown = page.locator("#pa-chat .pa-answer").last.inner_text()
     assert len(shown) > 5
+    # its [n] open their passages as a finished answer's do (an extractive answer's citations are known at once)
+    markers = page.locator("#pa-chat .pa-answer").last.locator("button.pa-cite")
+    assert markers.count() == len(set(re.findall(r"\[\d+\]", shown))) >= 1
+    markers.first.click()
+    page.locator("#pa-panel mark.pa-quote").wait_for(timeout=20_000)
+    assert "标题路径" in page.locator("#pa-panel").inner_text()
     page.screenshot(path=str(ARTIFACTS / "ui-stopped.png"), full_page=True)
     page.reload()
     page.wait_for_selector("#pa-question textarea", timeout=30_000)
@@ -360,4 +369,169 @@ def test_stop_keeps_the_partial_answer(browser, served, monkeypatch) -> None:
     page.locator("#pa-history label", has_text="临安市和宁波市").first.click()
     page.locator("#pa-chat .pa-stopped").wait_for(timeout=20_000)
     assert page.locator("#pa-chat .pa-answer").last.inner_text() == shown
+    page.close()
+
+
+def test_stop_before_the_first_piece_keeps_the_question(browser, served, monkeypatch) -> None:
+    """停止 while the answer is still being looked for: the question stays in the conversation, the turn marked
+    stopped (it was lost: the state only got the turn with the first piece)."""
+    url, ui = served
+    question = "陈坊中小学位于什么地方？"
+    original = ui.assistant.stream
+
+    def slow(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        time.sleep(4)  # the first piece arrives long after 停止 is pressed
+        yield from original(*args, **kwargs)
+
+    monkeypatch.setattr(ui.assistant, "stream", slow)
+    page = open_page(browser, url)
+    ask(page, question)
+    page.locator("#pa-chat .pa-streaming").wait_for(timeout=30_000)
+    page.locator("#pa-stop").click()
+    stopped = page.locator("#pa-chat .pa-stopped")
+    stopped.wait_for(timeout=10_000)
+    assert page.locator("#pa-send").is_visible()
+    assert question in page.locator("#pa-chat").inner_text()
+    assert page.locator("#pa-chat .pa-cite").count() == 0  # nothing was shown, so nothing to open
+    page.screenshot(path=str(ARTIFACTS / "ui-stopped-before-answer.png"), full_page=True)
+    page.wait_for_timeout(4_500)  # the abandoned answer must not come back into the chat
+    assert page.locator("#pa-chat .pa-stopped").count() == 1 and question in page.locator("#pa-chat").inner_text()
+    page.close()
+
+
+OLD_RULES = """# 江城市中小学课后服务管理规定
+
+2019年3月1日 江城市人民政府令第5号公布
+
+## 第一章 总则
+
+第一条 为了规范中小学课后服务，减轻家长接送负担，制定本规定。
+
+第二条 本市义务教育学校提供课后服务，遵循学生自愿、家长申请的原则。
+
+第三条 课后服务每天的结束时间为下午5点，不得早于当地正常下班时间。
+"""
+NEW_RULES = """# 江城市中小学课后服务管理规定
+
+2019年3月1日 江城市人民政府令第5号公布
+
+2023年6月1日 江城市人民政府令第18号修订
+
+## 第一章 总则
+
+第一条 为了规范中小学课后服务，减轻家长接送负担，制定本规定。
+
+第二条 本市义务教育学校提供课后服务，遵循学生自愿、家长申请的原则。
+
+第三条 课后服务每天的结束时间为下午6点，学校可以为有需要的学生提供延时托管。
+"""
+
+
+@pytest.fixture(scope="module")
+def versions_served(embeddings, tmp_path_factory) -> Iterator[tuple[str, Any]]:
+    """An app over two versions of one regulation (same title, dates 2019 and 2023, different 第三条)."""
+    from assistant.config import Settings
+    from assistant.ingest.pipeline import ingest
+
+    corpus = tmp_path_factory.mktemp("versions-corpus")
+    (corpus / "课后服务管理规定(2019-03-01).md").write_text(OLD_RULES, encoding="utf-8")
+    (corpus / "课后服务管理规定(2023-06-01).md").write_text(NEW_RULES, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path_factory.mktemp("versions-data"), corpus_dir=corpus)
+    summary = ingest(settings, embeddings=embeddings)
+    assert not summary.rejected, summary.rejected
+    app = build_app(settings, Assistant.open(settings, embeddings=embeddings))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    _, url, _ = launch(app, settings, port=port, prevent_thread_lock=True, quiet=True)
+    yield url, app.policy_ui
+    app.close()
+
+
+def _cited_file(page) -> str:
+    """Open the last answer's [1] and return the 出处 line of the passage panel (it names the file: the version)."""
+    page.locator("#pa-chat .pa-answer button.pa-cite").last.click()
+    page.locator("#pa-panel mark.pa-quote").wait_for(timeout=20_000)
+    return page.locator("#pa-panel .pa-meta", has_text="出处").inner_text()
+
+
+def test_as_of_box_cites_the_version_in_force(browser, versions_served) -> None:
+    """No date: the newest version is cited; an earlier date in 版本日期: the version in force then. The date in the
+    box is the one a question goes with, also in a conversation reopened from the history."""
+    url, _ = versions_served
+    question = "课后服务每天的结束时间是怎么规定的？"
+    page = open_page(browser, url)
+    ask(page, question)
+    newest = last_answer(page)
+    assert "下午6点" in newest.inner_text() and "下午5点" not in newest.inner_text()
+    assert "2023-06-01" in _cited_file(page)
+
+    page.locator("#pa-new").click()
+    page.wait_for_function("!document.querySelector('#pa-chat .pa-answer')", timeout=10_000)
+    page.locator("#pa-as-of input, #pa-as-of textarea").first.fill("2020-01-01")
+    ask(page, question)
+    page.wait_for_function("document.querySelectorAll('#pa-chat .pa-actions').length === 1", timeout=60_000)
+    older = last_answer(page)
+    assert "下午5点" in older.inner_text() and "下午6点" not in older.inner_text()
+    assert "2019-03-01" in _cited_file(page)
+    page.screenshot(path=str(ARTIFACTS / "ui-as-of.png"), full_page=True)
+
+    # the box emptied and that conversation reopened from the history: its next question goes with no date
+    page.locator("#pa-as-of input, #pa-as-of textarea").first.fill("")
+    page.locator("#pa-new").click()
+    page.wait_for_function("!document.querySelector('#pa-chat .pa-answer')", timeout=10_000)
+    page.locator("#pa-sidebar button, .sidebar-toggle, button[aria-label*='sidebar' i]").first.click()
+    page.locator("#pa-history label", has_text="课后服务").first.click()  # the newest conversation: the dated one
+    page.wait_for_function("document.querySelectorAll('#pa-chat .pa-actions').length === 1", timeout=20_000)
+    assert "下午5点" in last_answer(page).inner_text()
+    ask(page, question)
+    page.wait_for_function("document.querySelectorAll('#pa-chat .pa-actions').length === 2", timeout=60_000)
+    assert "下午6点" in last_answer(page).inner_text() and "2023-06-01" in _cited_file(page)
+    page.close()
+
+
+# collects any English status word Gradio's trackers show, read after the app's own observers have run
+WATCH_STATUS = """() => {
+  window.__paEnglish = []; window.__paChinese = [];
+  const scan = () => setTimeout(() => {
+    document.querySelectorAll('.progress-text, [role="status"]').forEach((el) => {
+      const text = el.textContent + ' ' + (el.getAttribute('aria-label') || '');
+      if (/processing|queue:|cache|Loading/i.test(text)) window.__paEnglish.push(text.trim());
+      if (/处理中|排队中|正在生成回答/.test(text)) window.__paChinese.push(text.trim());
+    });
+  }, 0);
+  // an init script runs before <body> exists: watch the whole document
+  new MutationObserver(scan).observe(document, { childList: true, subtree: true, characterData: true });
+}"""
+
+
+def test_gradio_status_words_are_chinese(browser, served, monkeypatch) -> None:
+    """Gradio's status tracker says "processing | 1.2s" / "queue: 1/1" in English whatever the language: the chat
+    hides it (its answer bubble shows progress from the first moment); elsewhere (起草) it says 处理中 / 排队中."""
+    from assistant.drafting.drafter import Drafter
+
+    url, _ = served
+    original = Drafter.from_assistant
+
+    def slow(assistant: Any) -> Any:
+        time.sleep(1.5)  # the tracker shows its words until the first progress step
+        return original(assistant)
+
+    monkeypatch.setattr(Drafter, "from_assistant", staticmethod(slow))
+    page = browser.new_page(locale="en-US", viewport={"width": 1400, "height": 900})
+    page.add_init_script(f"({WATCH_STATUS})()")  # from the very first tracker (the page's load event)
+    page.goto(url)
+    page.wait_for_selector("#pa-question textarea", timeout=30_000)
+    ask(page, "陈坊中小学位于什么地方？")
+    last_answer(page)
+    page.get_by_role("tab", name="公文起草").click()
+    topic = page.locator("#pa-draft-topic textarea, #pa-draft-topic input").first
+    topic.wait_for(timeout=10_000)
+    topic.fill("集团化办学")
+    page.locator("#pa-draft-generate").click()
+    page.wait_for_timeout(900)
+    page.screenshot(path=str(ARTIFACTS / "ui-status-chinese.png"), full_page=True)
+    page.wait_for_function("document.querySelector('#pa-draft-status')?.innerText.includes('集团化办学')", timeout=120_000)
+    assert page.evaluate("window.__paEnglish") == []
+    assert page.evaluate("window.__paChinese"), "the 起草 tracker was never seen"
     page.close()

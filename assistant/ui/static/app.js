@@ -66,6 +66,33 @@
     new MutationObserver(showQuote).observe(panel, { childList: true, subtree: true });
   };
   watch();
+  // Gradio's status tracker writes "processing |", "queue: 1/3 |" and "from cache" in English whatever the
+  // language (hard-coded in its statustracker, not in its translations), and the chatbot's waiting dots say
+  // "Loading content" to a screen reader: said in Chinese, only inside those widgets (never in corpus text)
+  const STATUS_ZH = [[/^processing \|/, '处理中 |'], [/^queue: /, '排队中 '], [/^from cache$/, '来自缓存'],
+    [/^used cache$/, '使用了缓存'], [/^Loading content$/, '正在生成回答']];
+  const inTracker = (node) => node.parentElement && node.parentElement.closest('.progress-text, [role="status"]');
+  const say = (node) => {
+    if (node.nodeType !== Node.TEXT_NODE || !inTracker(node)) return;
+    const text = node.nodeValue.trim();
+    for (const [english, chinese] of STATUS_ZH) {
+      if (english.test(text)) { node.nodeValue = node.nodeValue.replace(english, chinese); return; }
+    }
+  };
+  const sayAll = (root) => {
+    if (root.nodeType === Node.TEXT_NODE) { say(root); return; }
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll('[aria-label="Loading response"]').forEach((el) => el.setAttribute('aria-label', '正在生成回答'));
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) say(n);
+  };
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === 'characterData') say(r.target);
+      else r.addedNodes.forEach(sayAll);
+    }
+  }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  sayAll(document.body);
   // Gradio's own words (upload box, buttons) in Chinese whatever the browser's language
   try {
     const core = performance.getEntriesByType('resource').map((r) => r.name).find((u) => /\/assets\/core-[^/]*\.js$/.test(u));
