@@ -589,7 +589,7 @@ def _rekey(files: dict[str, dict[str, Any]], name: str, resolved: str, current: 
             return
 
 
-_PARSER_SOURCES = ("text/zh.py", "ingest/decode.py", "ingest/load.py", "ingest/structure.py", "ingest/chunk.py",
+_PARSER_SOURCES = ("text/zh.py", "ingest/decode.py", "ingest/load.py", "ingest/css.py", "ingest/structure.py", "ingest/chunk.py",
                    "text/tokenizer.py", "text/userdict.txt", "text/stopwords.txt")
 
 
