@@ -3,6 +3,8 @@ parses the next file on a worker thread while the model embeds: real files, real
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -10,7 +12,9 @@ from typing import Any
 
 import pytest
 from langchain_core.embeddings import Embeddings
+from typer.testing import CliRunner
 
+from assistant.cli import app
 from assistant.config import Settings
 from assistant.index import Index, forget_client
 from assistant.ingest import pipeline
@@ -88,6 +92,23 @@ def test_events_say_each_file_once_with_its_chunks_and_the_time_left(tmp_path: P
     statuses = {e.name: e.status for e in again if isinstance(e, FileDone)}
     assert statuses == {"a_plan.txt": "unchanged", "b_copy.txt": "unchanged", "c_measures.txt": "unchanged",
                         "d_speech.txt": "unchanged", "e_binary.txt": "rejected"}
+
+
+def test_cli_json_keeps_stdout_for_the_summary_and_prints_a_line_per_file_on_stderr(tmp_path: Path) -> None:
+    docs = corpus(tmp_path / "docs")
+    result = CliRunner().invoke(app, ["ingest", str(docs), "--data-dir", str(tmp_path / "data"), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)  # stdout is the JSON contract and nothing else
+    assert set(summary["ingested"]) == {"a_plan.txt", "b_copy.txt", "c_measures.txt", "d_speech.txt"}
+    lines = result.stderr.splitlines()
+    for name in summary["ingested"]:
+        assert any(re.match(rf"ingested\s+{re.escape(name)}\s+\d+ chunks\s+\d+\.\d s", line) for line in lines), lines
+    assert any(re.match(r"rejected\s+e_binary\.txt: \S", line) for line in lines), lines
+    assert any(re.search(r"\[\d/5 files, (about \d+ (s|min)|under 1 s) left\]", line) for line in lines), lines
+
+    again = CliRunner().invoke(app, ["ingest", str(docs), "--data-dir", str(tmp_path / "data"), "--json"])
+    assert json.loads(again.stdout)["chunks_embedded"] == 0
+    assert sum(line.startswith("unchanged") for line in again.stderr.splitlines()) == 4
 
 
 def _state(settings: Settings, embeddings: Embeddings) -> tuple[set[str], set[str], dict[str, Any]]:
