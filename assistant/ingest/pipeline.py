@@ -392,6 +392,7 @@ def ingest(
         throughput = Throughput()
         stored_keys = index.sentence_keys() if settings.sentence_vectors else set()
         reported: set[str] = set()
+        pruned_now: set[str] = set()  # reported too, but not among the files found (total)
         total = len(keys) + len(found.rejected)
 
         def report(done: FileDone, chars_left: int | None = None) -> None:
@@ -399,7 +400,7 @@ def ingest(
             if events:
                 events(done)
                 if chars_left is not None:
-                    events(Progress(len(reported), total, cache.chars, chars_left, round(throughput.elapsed(), 2),
+                    events(Progress(len(reported - pruned_now), total, cache.chars, chars_left, round(throughput.elapsed(), 2),
                                     throughput.eta(cache.chars, chars_left)))
 
         for name, reason in found.rejected.items():
@@ -491,6 +492,7 @@ def ingest(
                     continue  # only the parser changed: its chunks are still good; --prune decides about the file
                 del files[name]  # gone from disk and from the store: nothing of it is left to keep
                 summary.pruned.append(name)
+                pruned_now.add(name)
                 report(FileDone(name, "pruned"))
 
         if prune:
@@ -498,6 +500,7 @@ def ingest(
                 if name not in parsed and not Path(entry["path"]).exists():
                     del files[name]
                     summary.pruned.append(name)
+                    pruned_now.add(name)
                     report(FileDone(name, "pruned"))
 
         merge_only = _parse_overlapping(files, parsed, stored, summary, settings, limits)
@@ -610,7 +613,7 @@ def ingest(
             settle()
             if events and not unsettled and i + EMBED_BATCH < len(todo):
                 left = max(planned_chars - (cache.chars - embedded_before), 0)
-                events(Progress(len(reported), total, cache.chars, left, round(throughput.elapsed(), 2),
+                events(Progress(len(reported - pruned_now), total, cache.chars, left, round(throughput.elapsed(), 2),
                                 throughput.eta(cache.chars, left)))
         relabel = sorted((touched & existing) & wanted)
         index.update_metadata(relabel, [meta_for(c) for c in relabel])
