@@ -87,24 +87,16 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
     """Load, clean, chunk and index documents (incremental: unchanged files are skipped)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from assistant.ingest.pipeline import ingest as run_ingest
+    from assistant.ingest_report import IngestReporter
 
     settings = _settings(
         data_dir, corpus_dir=corpus_dir, embedding=embedding, chunk_min_chars=chunk_min_chars,
         chunk_max_chars=chunk_max_chars, chunk_overlap_sentences=chunk_overlap_sentences,
     )
-    with Progress(
-        TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err_console, disable=as_json, transient=True,
-    ) as bar:
-        task = bar.add_task("embed", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total or 1)
-
-        summary = run_ingest(settings, paths=list(paths) if paths else None, prune=prune, rebuild=rebuild, progress=progress)
+    # a line per file and the time left go to stderr: with --json, stdout carries the JSON summary alone
+    with IngestReporter(err_console, live=not as_json and err_console.is_terminal) as reporter:
+        summary = run_ingest(settings, paths=list(paths) if paths else None, prune=prune, rebuild=rebuild, events=reporter)
     if as_json:
         _print_json(summary.to_dict())
     else:

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     max_line_chars: int = Field(200_000, description="a file with a longer line is rejected (not prose)")
     parse_timeout_s: float = Field(60.0, description="seconds one file's parser may take before the file is rejected")
     parse_memory_mb: float = Field(1024.0, description="memory one file's parser may take before the file is rejected")
+    ingest_prefetch: int = Field(
+        1, ge=0, description="files parsed ahead on a worker thread while the model embeds (0: one file at a time)"
+    )
 
     # retrieval
     top_k: int = Field(5, description="hits returned by search / passages given to the answer")

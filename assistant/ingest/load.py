@@ -27,6 +27,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from assistant.errors import UnsupportedFile
+from assistant.ingest.css import Stylesheet, parse_stylesheet
 from assistant.ingest.decode import decode_text
 from assistant.ingest.sandbox import ParserLimit, run_limited
 from assistant.text import zh
@@ -643,13 +644,26 @@ def _html_row(row: Tag, out: _HtmlLines, root: Tag, root_chars: int) -> None:
         out.end_line()
 
 
+def _drop_styled_hidden(soup: BeautifulSoup, sheet: Stylesheet) -> None:
+    """Remove the elements the page's own stylesheet hides (`.x{display:none}`, an sr-only clip rule…), before
+    the main text is chosen or the title read; inline styles take part in the cascade (see assistant/ingest/css.py)."""
+    if not sheet.by_key:
+        return  # inline-only hiding is checked during the walk (_html_hidden)
+    hidden = [element for element in soup.find_all(True) if sheet.hides(element)]
+    for element in hidden:
+        if not element.decomposed:  # an ancestor's removal took it already
+            element.decompose()
+
+
 def _load_html(data: bytes) -> Extracted:
     """The page's main text with block elements as lines; scripts, menus, headers and footers left out."""
     soup = BeautifulSoup(decode_text(data), "lxml")
     page = soup.find("title")
     page_title = zh.page_title(page.get_text(" ", strip=True)) if page else ""
+    sheet = Stylesheet(parse_stylesheet("\n".join(tag.get_text() for tag in soup.find_all("style"))))
     for tag in soup.find_all(_HTML_ALWAYS_DROP):
         tag.decompose()
+    _drop_styled_hidden(soup, sheet)
     root = _html_main(soup)
     h1 = root.find("h1") or soup.find("h1")
     title = h1.get_text("", strip=True) if h1 is not None else page_title

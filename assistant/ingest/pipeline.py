@@ -29,9 +29,12 @@ from assistant.embeddings import embedding_name, make_embeddings
 from assistant.errors import AssistantError, UnsupportedFile
 from assistant.index import Index, chunk_sentences, sentence_key
 from assistant.ingest.chunk import Chunk, chunk_article
+from assistant.ingest.events import EventSink, FileDone, Progress, Throughput
 from assistant.ingest.load import SUPPORTED_SUFFIXES, Limits, RawDoc, file_kind, load, stat_is_regular
+from assistant.ingest.prefetch import prefetched
 from assistant.ingest.structure import Article, Cleaning, structure
 from assistant.ingest.tombstones import is_tombstoned, read_tombstones
+from assistant.ingest.vectorcache import VectorCache
 from assistant.store_files import IngestLock, read_json, write_json_atomic
 from assistant.text import zh
 from assistant.text.profile import profile_for
@@ -69,6 +72,58 @@ class _Parsed:
     raw: RawDoc
     articles: list[Article]
     chunks: list[Chunk]
+
+
+@dataclass
+class _Read:
+    """What reading one file on the prefetch thread came to."""
+
+    status: str  # parsed, unchanged, left_out, rejected
+    item: _Parsed | None = None
+    mtime: float = 0.0
+    reason: str = ""
+    seconds: float = 0.0
+
+
+class _AheadVectors:
+    """Which texts of a parsed file a fresh decision will embed, guessed while later files are still to come,
+    and made ahead into the run's VectorCache. The guess takes a chunk already stored, or one that a stored or
+    earlier-parsed chunk near-duplicates, as not needed (the final decision may still embed it: then it is made
+    by the batched write, as before), so a wrong guess rarely costs the model anything."""
+
+    def __init__(self, cache: VectorCache, stored: dict[str, dict[str, Any]], stored_keys: set[str], sentences: bool):
+        self.cache, self.stored, self.stored_keys, self.sentences = cache, stored, stored_keys, sentences
+        self.near: _NearDuplicates | None = None
+        self.failed = False
+
+    def plan(self, item: _Parsed) -> list[str]:
+        if self.near is None:
+            self.near = _NearDuplicates()
+            for cid, rec in self.stored.items():
+                meta = rec.get("metadata") or {}
+                self.near.add(cid, rec["text"], (meta.get("article_title", ""), meta.get("version_date", "")))
+        texts: list[str] = []
+        for c in item.chunks:
+            version = (c.article_title, c.version_date)
+            if c.chunk_id in self.stored or c.chunk_id in self.near.sentences or self.near.match(c.text, version):
+                continue
+            self.near.add(c.chunk_id, c.text, version)
+            texts.append(c.text)
+            if self.sentences:
+                texts += [t for t in chunk_sentences(c.text) if sentence_key(t) not in self.stored_keys]
+        return [t for t in dict.fromkeys(texts) if not self.cache.held(t)]
+
+    def make(self, texts: list[str]) -> bool:
+        """Embed ahead; False when the model failed (then every vector is made by the writes, which report it)."""
+        if self.failed:
+            return False
+        try:
+            self.cache.make(texts)
+        except Exception as exc:
+            log.warning("ingest: embedding ahead failed (%s); vectors are made as they are written", type(exc).__name__)
+            self.failed = True
+            return False
+        return True
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
@@ -292,8 +347,13 @@ def ingest(
     rebuild: bool = False,
     embeddings: Embeddings | None = None,
     progress: Callable[[int, int], None] | None = None,
+    events: EventSink | None = None,
 ) -> IngestSummary:
-    """Bring the index in line with the given files (default: the corpus dir). Raises IngestLocked if busy."""
+    """Bring the index in line with the given files (default: the corpus dir). Raises IngestLocked if busy.
+
+    `progress(done, total)` follows the batched writes (chunks); `events` gets a FileDone as each file is settled
+    and a Progress with the time left (assistant/ingest/events.py). While the model embeds one file the next is
+    parsed on a worker thread (settings.ingest_prefetch); every write still happens below, in the same order."""
     started = time.perf_counter()
     summary = IngestSummary()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -304,7 +364,9 @@ def ingest(
             shutil.rmtree(settings.keyword_dir, ignore_errors=True)
             Index.destroy(settings)
         embeddings = embeddings or make_embeddings(settings)
-        index = Index(settings, embeddings, create=True)
+        # the batched writes below take the vectors made ahead while later files parsed
+        cache = VectorCache(embeddings)
+        index = Index(settings, cache, create=True)
         manifest = read_json(settings.manifest_path, {"version": MANIFEST_VERSION, "files": {}})
         if manifest.get("embedding") and manifest["embedding"] != embedding_name(embeddings):
             manifest = {"version": MANIFEST_VERSION, "files": {}}
@@ -328,44 +390,98 @@ def ingest(
         # parser that hit its time limit would otherwise cost that time on every run)
         refused_before: dict[str, dict[str, Any]] = dict(manifest.get("rejected", {}))
         refused_now: dict[str, dict[str, Any]] = {}
+        throughput = Throughput()
+        stored_keys = index.sentence_keys() if settings.sentence_vectors else set()
+        reported: set[str] = set()
+        pruned_now: set[str] = set()  # reported too, but not among the files found (total)
+        total = len(keys) + len(found.rejected)
+
+        def report(done: FileDone, chars_left: int | None = None) -> None:
+            reported.add(done.name)
+            if events:
+                events(done)
+                if chars_left is not None:
+                    events(Progress(len(reported - pruned_now), total, cache.chars, chars_left, round(throughput.elapsed(), 2),
+                                    throughput.eta(cache.chars, chars_left)))
+
+        for name, reason in found.rejected.items():
+            report(FileDone(name, "rejected", reason=reason))
+        work: list[tuple[Path, str, os.stat_result]] = []
         for path, name in keys.items():
             _rekey(files, name, str(path.resolve()), set(keys.values()), settings)
+        for path, name in keys.items():
             entry = files.get(name)
             try:
                 stat = path.stat()
             except OSError as exc:
                 summary.rejected[name] = f"cannot read: {exc.strerror or exc}"
+                report(FileDone(name, "rejected", reason=summary.rejected[name]))
                 continue
             if (entry and intact(entry) and not reparse
                     and entry["size"] == stat.st_size and entry["mtime"] == stat.st_mtime):
                 summary.skipped.append(name)
+                report(FileDone(name, "unchanged"))
                 continue
             known = refused_before.get(name)
             if not reparse and known and [known.get("size"), known.get("mtime"), known.get("path"), known.get("limits")] == [
                     stat.st_size, stat.st_mtime, str(path.resolve()), repr(limits)]:
                 summary.rejected[name] = known["reason"]  # unchanged since it was refused: not parsed again
                 refused_now[name] = known
+                report(FileDone(name, "rejected", reason=known["reason"]))
                 continue
+            work.append((path, name, stat))
+
+        def read(job: tuple[Path, str, os.stat_result]) -> _Read:
+            """Load (sandboxed, within the file's limits) and parse one file; on the prefetch thread, so it only
+            reads the run's state. Never raises: one broken file must never abort the run."""
+            path, name, stat = job
+            started = time.perf_counter()
             try:
                 raw = load(path, limits=limits)
                 if is_tombstoned(tombstones, path, raw.sha256):
-                    summary.left_out.append(name)
-                    continue  # deleted in the 知识库 tab: left out until it changes or is uploaded again
+                    return _Read("left_out")  # deleted in the 知识库 tab: left out until it changes or is uploaded again
+                entry = files.get(name)
                 if entry and intact(entry) and not reparse and entry["sha256"] == raw.sha256:
-                    entry["mtime"] = raw.mtime
-                    summary.skipped.append(name)
-                    continue
+                    return _Read("unchanged", mtime=raw.mtime)
                 item = parse(replace(raw, source=name), settings)
                 if not item.chunks:
                     raise UnsupportedFile(path, "no text left after cleaning")
-            except Exception as exc:  # one broken file must never abort the run: it is reported and the rest goes on
+            except Exception as exc:
                 reason = exc.reason if isinstance(exc, UnsupportedFile) else _parse_failure(name, exc)
-                summary.rejected[name] = reason
-                if not reason.startswith("cannot read"):
+                return _Read("rejected", reason=reason)
+            return _Read("parsed", item=item, seconds=time.perf_counter() - started)
+
+        ahead = settings.ingest_prefetch if len(work) > 1 else 0
+        ahead_vectors = _AheadVectors(cache, stored, stored_keys, settings.sentence_vectors)
+        waiting: dict[str, tuple[int, float]] = {}  # parsed, its vectors not made yet: planned characters, parse s
+        for number, ((path, name, stat), got) in enumerate(prefetched(read, work, ahead)):
+            left = sum(throughput.chars_for(s.st_size) for _, _, s in work[number + 1 :]) + sum(c for c, _ in waiting.values())
+            if got.status == "left_out":
+                summary.left_out.append(name)
+                report(FileDone(name, "left_out"), left)
+            elif got.status == "unchanged":
+                files[name]["mtime"] = got.mtime
+                summary.skipped.append(name)
+                report(FileDone(name, "unchanged"), left)
+            elif got.status == "rejected":
+                summary.rejected[name] = got.reason
+                if not got.reason.startswith("cannot read"):
                     refused_now[name] = {"size": stat.st_size, "mtime": stat.st_mtime, "path": str(path.resolve()),
-                                         "limits": repr(limits), "reason": reason}
-                continue
-            parsed[name] = item
+                                         "limits": repr(limits), "reason": got.reason}
+                report(FileDone(name, "rejected", reason=got.reason), left)
+            else:
+                assert got.item is not None
+                parsed[name] = got.item
+                planned = ahead_vectors.plan(got.item)
+                throughput.parsed(stat.st_size, sum(len(t) for t in planned))
+                # the next file is parsing on the worker now: embed this one's new texts meanwhile (the last file
+                # has nothing to overlap with, so its vectors are made by the batched writes, with their progress)
+                embed_started = time.perf_counter()
+                if ahead and number + 1 < len(work) and ahead_vectors.make(planned):
+                    seconds = got.seconds + time.perf_counter() - embed_started
+                    report(FileDone(name, "ingested", len(got.item.chunks), round(seconds, 2)), left)
+                else:
+                    waiting[name] = (sum(len(t) for t in planned), got.seconds)
 
         for name, entry in list(files.items()):
             if (intact(entry) and not reparse) or name in parsed or name in summary.rejected:
@@ -377,12 +493,16 @@ def ingest(
                     continue  # only the parser changed: its chunks are still good; --prune decides about the file
                 del files[name]  # gone from disk and from the store: nothing of it is left to keep
                 summary.pruned.append(name)
+                pruned_now.add(name)
+                report(FileDone(name, "pruned"))
 
         if prune:
             for name, entry in list(files.items()):
                 if name not in parsed and not Path(entry["path"]).exists():
                     del files[name]
                     summary.pruned.append(name)
+                    pruned_now.add(name)
+                    report(FileDone(name, "pruned"))
 
         merge_only = _parse_overlapping(files, parsed, stored, summary, settings, limits)
 
@@ -453,7 +573,7 @@ def ingest(
         # sentence vectors are keyed by a hash of their text and reconciled by set difference, not by new_ids: a
         # run killed between the chunk and the sentence writes (or an index built before them) gets the missing
         # ones now, and a sentence another chunk or file already holds is never embedded again
-        stored_keys = index.sentence_keys() if settings.sentence_vectors else set()
+        # (stored_keys was read before parsing; nothing has written since)
         need_sentences = (
             {c for c in wanted if any(sentence_key(s) not in stored_keys for s in chunk_sentences(texts[c]))}
             if settings.sentence_vectors else set()
@@ -461,6 +581,21 @@ def ingest(
         # progress counts chunks whose vectors (its own, its sentences') are made: a chunk is done with both
         todo = sorted(set(new_ids) | need_sentences)
         fresh = set(new_ids)
+        # the files still to report: settled once the last batch holding one of their chunks is written
+        unsettled = {name: {loc["id"] for loc in files[name]["chunks"]} & set(todo)
+                     for name in summary.ingested if name not in reported}
+        planned_chars = _chars_to_embed(todo, fresh, need_sentences, texts, stored_keys, cache)
+        embedded_before, writes_started = cache.chars, time.perf_counter()
+
+        def settle() -> None:
+            left = max(planned_chars - (cache.chars - embedded_before), 0)
+            for name in [n for n, ids in unsettled.items() if not ids]:
+                del unsettled[name]
+                _, parse_s = waiting.get(name, (0, 0.0))
+                seconds = parse_s + time.perf_counter() - writes_started
+                report(FileDone(name, "ingested", len(files[name]["chunks"]), round(seconds, 2)), left)
+
+        settle()
         if progress:
             progress(0, len(todo))
         for i in range(0, len(todo), EMBED_BATCH):
@@ -474,6 +609,13 @@ def ingest(
             )
             if progress:
                 progress(min(i + EMBED_BATCH, len(todo)), len(todo))
+            for ids in unsettled.values():
+                ids.difference_update(batch)
+            settle()
+            if events and not unsettled and i + EMBED_BATCH < len(todo):
+                left = max(planned_chars - (cache.chars - embedded_before), 0)
+                events(Progress(len(reported - pruned_now), total, cache.chars, left, round(throughput.elapsed(), 2),
+                                throughput.eta(cache.chars, left)))
         relabel = sorted((touched & existing) & wanted)
         index.update_metadata(relabel, [meta_for(c) for c in relabel])
         orphans = existing - wanted
@@ -513,6 +655,14 @@ def ingest(
         summary.articles = sum(int(e.get("articles", 0)) for e in files.values())
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
+
+
+def _chars_to_embed(todo: list[str], fresh: set[str], need_sentences: set[str], texts: dict[str, str],
+                    stored_keys: set[str], cache: VectorCache) -> int:
+    """Characters the batched writes will give the model: new chunk texts and missing sentences not made ahead."""
+    chars = sum(len(texts[c]) for c in dict.fromkeys(todo) if c in fresh and not cache.held(texts[c]))
+    missing = {sentence_key(t): t for c in todo if c in need_sentences for t in chunk_sentences(texts[c])}
+    return chars + sum(len(t) for k, t in missing.items() if k not in stored_keys and not cache.held(t))
 
 
 def _parse_overlapping(
@@ -590,7 +740,7 @@ def _rekey(files: dict[str, dict[str, Any]], name: str, resolved: str, current: 
             return
 
 
-_PARSER_SOURCES = ("text/zh.py", "ingest/decode.py", "ingest/load.py", "ingest/structure.py", "ingest/chunk.py",
+_PARSER_SOURCES = ("text/zh.py", "ingest/decode.py", "ingest/load.py", "ingest/css.py", "ingest/structure.py", "ingest/chunk.py",
                    "text/tokenizer.py", "text/userdict.txt", "text/stopwords.txt")
 
 

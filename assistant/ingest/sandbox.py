@@ -7,6 +7,7 @@ the child comes back as `ParserLimit(reason)`; an exception the parser raised co
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import resource
@@ -37,9 +38,22 @@ def _vm_bytes() -> int:
 def run_limited(fn: Callable[[Any], T], arg: Any, timeout_s: float, memory_mb: float) -> T:
     """fn(arg) in a forked child; raises ParserLimit when it exceeds timeout_s or memory_mb, else its result or
     the exception it raised (pickled back)."""
+    parent = os.getpid()
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    # no garbage collection may run in the child on objects it inherited: a library object's destructor (the
+    # Chroma client's Rust side) waits for threads that do not exist after fork, and the child hangs until its
+    # time limit. Collection is off across the fork and the child freezes what it inherited before turning it on.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        pid = os.fork()
+    finally:
+        if collecting and os.getpid() == parent:
+            gc.enable()
     if pid == 0:  # child: never returns
+        gc.freeze()
+        if collecting:
+            gc.enable()
         os.close(read_fd)
         code = 0
         try:

@@ -33,6 +33,11 @@ RARE_HANZI = (
 ) * 4
 
 
+# shown by a later, more specific rule / hidden only in print: must stay (long enough not to merge into GOOD_TEXT)
+SHOWN_TAB = "页签显示的课后服务安排：每周一至周五下午放学后开展课后服务，学生自愿报名参加，学校不得以任何形式强制。"
+SHOWN_PRINT = "打印时不显示的报名方式：家长通过学校公众号填写报名表，班主任汇总后报学校教务处统一安排。"
+
+
 @dataclass
 class Case:
     """One entry of the hostile corpus: its path under the corpus, what a correct ingest does with it
@@ -187,6 +192,25 @@ def make_corpus(root: Path, outside: Path) -> list[Case]:
         "<script>document.write('注入脚本文字')</script><style>p{color:red}</style>"
         "<noscript>请启用脚本</noscript></article>"),
         "ingest", "scripts and hidden text (stripped)", present=["招生通知"], absent=[INJECTION, "注入脚本文字"])
+    put("stylesheet_hidden.html", _html(
+        f"<article><h1 class='gone'>{INJECTION}标题</h1><h1>课后服务通知</h1><p>{GOOD_TEXT}</p>"
+        f"<p class='hide'>{INJECTION}一</p><div id='note'>{INJECTION}二</div><span class='tiny'>{INJECTION}三</span>"
+        f"<span class='visually-clipped'>{INJECTION}四</span><p class='fade'>{INJECTION}五</p>"
+        f"<div class='box'><p>{INJECTION}六</p></div><p class='parked'>{INJECTION}七</p>"
+        f"<p class='tab'>{INJECTION}八</p><p class='tab on'>{SHOWN_TAB}</p><p class='printless'>{SHOWN_PRINT}</p></article>",
+        head="<style>/* .hide{display:block} */ .hide, .gone{display:none} #note{visibility : hidden}"
+             " span.tiny{font-size:0px} .visually-clipped{position:absolute;width:1px;height:1px;overflow:hidden;"
+             "clip:rect(0 0 0 0)} p.fade{opacity:0 !important} .box{height:0;overflow:hidden}"
+             " .parked{position:absolute;left:-9999px} .tab{display:none} .tab.on{display:block}"
+             " @media print{.printless{display:none}}</style>"),
+        "ingest", "text hidden by the page's stylesheet: classes, ids, tag.class, clip and off-screen rules (stripped)",
+        present=["课后服务通知", SHOWN_TAB, SHOWN_PRINT], absent=[INJECTION])
+    put("stylesheet_in_body.html", _html(
+        f"<style>.sr-only-x{{clip-path:inset(50%);position:absolute}}</style><main><h1>家长会安排</h1><p>{GOOD_TEXT}</p>"
+        f"<p class='sr-only-x'>{INJECTION}九</p><p class='note' style='display:none'>{INJECTION}十</p></main>"
+        "<style>.note{display:block !important}</style>"),
+        "ingest", "a stylesheet inside the body, a clip-path rule; an inline display:none stays stripped though a !important rule shows it",
+        present=["家长会安排"], absent=[INJECTION])
     put("deep_nesting.html", _html("<div>" * 1000 + f"<p>{GOOD_TEXT}</p>" + "</div>" * 1000),
         "either", "about 1,000 nested elements")
     put("nav_only.html", _html("<nav><a href='/'>首页</a><a href='/a'>新闻</a></nav>"), "reject", "no main text")
