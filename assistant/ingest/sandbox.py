@@ -11,7 +11,7 @@ import gc
 import os
 import pickle
 import resource
-import select
+import selectors
 import signal
 import sys
 import time
@@ -82,13 +82,17 @@ def run_limited(fn: Callable[[Any], T], arg: Any, timeout_s: float, memory_mb: f
     chunks: list[bytes] = []
     deadline = time.monotonic() + timeout_s
     timed_out = False
+    # a selector (epoll/poll), not select.select: a long-running process (the UI, a test session) may hold more
+    # than FD_SETSIZE (1024) descriptors, and select() then fails on the pipe ('filedescriptor out of range')
+    watch = selectors.DefaultSelector()
+    watch.register(read_fd, selectors.EVENT_READ)
     try:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 timed_out = True
                 break
-            ready, _, _ = select.select([read_fd], [], [], left)
+            ready = watch.select(left)
             if not ready:
                 continue
             data = os.read(read_fd, 1 << 20)
@@ -96,6 +100,7 @@ def run_limited(fn: Callable[[Any], T], arg: Any, timeout_s: float, memory_mb: f
                 break
             chunks.append(data)
     finally:
+        watch.close()
         os.close(read_fd)
         if timed_out:
             os.kill(pid, signal.SIGKILL)

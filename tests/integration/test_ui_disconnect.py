@@ -31,6 +31,10 @@ class EndlessAnswer:
     """The real Assistant, whose streamed answer goes on with numbered sentences for as long as it is read: the
     pieces handed out and whether the stream was closed say whether the server still works for a gone client."""
 
+    # streamed like an LLM's tokens: the UI reads an extractive answer whole before showing it (it is ready at
+    # once), so only a model's stream is read piece by piece while the client waits
+    model = "endless-test-model"
+
     def __init__(self, inner: Assistant):
         self.inner = inner
         self.pieces = 0
@@ -74,7 +78,10 @@ def test_a_dropped_connection_stops_the_answer_being_streamed(served) -> None:
     url, app, assistant = served
     parts = urlsplit(url)
     session = secrets.token_hex(5)
-    body = {"data": ["陈坊中小学位于什么地方？", None, [], None], "fn_index": chat_fn_index(app),
+    index = chat_fn_index(app)
+    data: list[Any] = ["陈坊中小学位于什么地方？", None, [], None]
+    data += [""] * (len(app.fns[index].inputs) - len(data))  # later inputs (the 版本日期 box) left empty
+    body = {"data": data, "fn_index": index,
             "session_hash": session, "event_data": None, "trigger_id": None}
     join = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     join.request("POST", "/gradio_api/queue/join", json.dumps(body), {"Content-Type": "application/json"})
