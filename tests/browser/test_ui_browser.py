@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import pytest
 
 from assistant.assistant import Assistant
-from assistant.config import PROJECT_ROOT
+from assistant.config import PROJECT_ROOT, Settings
 from assistant.ui import render
 from tests.support.documents import HOSTILE
 from ui import build_app, launch
@@ -44,12 +44,8 @@ WATCH_STREAMING = """() => {
 CSS = (PROJECT_ROOT / "assistant" / "ui" / "static" / "app.css").read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def served(seed_index, embeddings, tmp_path_factory) -> Iterator[tuple[str, Any]]:
-    """The app over a copy of the seed index (the browser uploads into it)."""
-    data = tmp_path_factory.mktemp("ui-browser") / "data"
-    shutil.copytree(seed_index.data_dir, data, ignore=shutil.ignore_patterns("ingest.lock"))
-    settings = seed_index.model_copy(update={"data_dir": data})
+def _serve(settings: Settings, embeddings: Any) -> Iterator[tuple[str, Any]]:
+    """The app over `settings`, served on a free loopback port: (url, its PolicyUI); closed after the test."""
     app = build_app(settings, Assistant.open(settings, embeddings=embeddings))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -57,6 +53,15 @@ def served(seed_index, embeddings, tmp_path_factory) -> Iterator[tuple[str, Any]
     _, url, _ = launch(app, settings, port=port, prevent_thread_lock=True, quiet=True)
     yield url, app.policy_ui
     app.close()
+
+
+@pytest.fixture(scope="module")
+def served(seed_index, embeddings, tmp_path_factory) -> Iterator[tuple[str, Any]]:
+    """The app over a copy of the seed index (the browser uploads into it)."""
+    data = tmp_path_factory.mktemp("ui-browser") / "data"
+    shutil.copytree(seed_index.data_dir, data, ignore=shutil.ignore_patterns("ingest.lock"))
+    settings = seed_index.model_copy(update={"data_dir": data})
+    yield from _serve(settings, embeddings)
 
 
 def open_page(browser, url: str, locale: str = "zh-CN", **kwargs: Any):
@@ -439,13 +444,7 @@ def versions_served(embeddings, tmp_path_factory) -> Iterator[tuple[str, Any]]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("versions-data"), corpus_dir=corpus)
     summary = ingest(settings, embeddings=embeddings)
     assert not summary.rejected, summary.rejected
-    app = build_app(settings, Assistant.open(settings, embeddings=embeddings))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    _, url, _ = launch(app, settings, port=port, prevent_thread_lock=True, quiet=True)
-    yield url, app.policy_ui
-    app.close()
+    yield from _serve(settings, embeddings)
 
 
 def _cited_file(page) -> str:

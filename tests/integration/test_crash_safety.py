@@ -20,19 +20,7 @@ from assistant.index import Index, forget_client
 from assistant.ingest.pipeline import delete_source, ingest
 from assistant.retrieve.hybrid import Retriever
 from assistant.stats import index_stats
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CORPUS = PROJECT_ROOT / "corpus"
-
-
-def seed_lines(prefix: str, first: int, last: int) -> str:
-    (path,) = CORPUS.glob(f"{prefix}_*.txt")
-    return "\n".join(path.read_text(encoding="utf-8").split("\n")[first - 1 : last]) + "\n"
-
-
-PLAN = seed_lines("004", 2, 17)
-MEASURES = seed_lines("001", 41, 63)
-SPEECH = seed_lines("004", 50, 67)
+from tests.support.seeds import MEASURES, PLAN, PROJECT_ROOT, SPEECH
 
 
 def write(folder: Path, files: dict[str, str]) -> Path:

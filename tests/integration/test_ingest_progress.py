@@ -20,19 +20,8 @@ from assistant.index import Index, forget_client
 from assistant.ingest import pipeline
 from assistant.ingest.events import FileDone, IngestEvent, Progress
 from assistant.ingest.pipeline import ingest, read_manifest
+from tests.support.seeds import MEASURES, PLAN, SPEECH
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CORPUS = PROJECT_ROOT / "corpus"
-
-
-def seed_lines(prefix: str, first: int, last: int) -> str:
-    (path,) = CORPUS.glob(f"{prefix}_*.txt")
-    return "\n".join(path.read_text(encoding="utf-8").split("\n")[first - 1 : last]) + "\n"
-
-
-PLAN = seed_lines("004", 2, 17)
-MEASURES = seed_lines("001", 41, 63)
-SPEECH = seed_lines("004", 50, 67)
 # plan.txt re-wrapped with one sentence more: its chunks merge into plan's, so nothing of it is embedded
 COPY = PLAN.replace("。", "。此外各校应当按时报送有关材料。", 1).replace("\n", "\n\n")
 
