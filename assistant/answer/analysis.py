@@ -13,7 +13,7 @@ from typing import Literal
 
 from assistant.answer.terms import QuestionTerms, question_terms
 from assistant.text import zh
-from assistant.text.tokenizer import comparison_parts_of, place_names
+from assistant.text.tokenizer import comparison_parts_of, place_names, tagged_places
 
 AnswerType = Literal[
     "number", "date", "person", "place", "list", "definition", "reason", "procedure", "permission", "comparison", "other"
@@ -64,6 +64,7 @@ class QuestionAnalysis:
     parts: tuple[str, ...] = ()  # one question per compared item ('A和B分别…'), () when no comparison
     part_analyses: tuple[QuestionAnalysis, ...] = ()
     asks_author: bool = False  # '…一文的作者是谁？': the byline under the title answers
+    core: tuple[str, ...] = ()  # what an asked fact is about: topic terms without places, bounds, framing words
 
     @property
     def is_list(self) -> bool:
@@ -118,6 +119,7 @@ def analyse(question: str, decompose: bool = True) -> QuestionAnalysis:
         question=question, answer_type=answer_type(question, terms, parts), terms=terms,
         topic=terms.specific or terms.terms, constraints=constraints, documents=documents, places=places,
         parts=parts, part_analyses=part_analyses, asks_author=bool(_AUTHOR.search(question)),
+        core=terms.core(question, tagged_places(question) | set(places)),
     )
 
 

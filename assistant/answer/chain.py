@@ -31,7 +31,7 @@ from assistant.llm import describe_model
 from assistant.models import Answer, Citation, Hit
 from assistant.prompts import load_prompt
 from assistant.retrieve.hybrid import Retriever
-from assistant.text.tokenizer import keyword_terms, profile_in_force, tagged_places
+from assistant.text.tokenizer import keyword_terms, profile_in_force
 from assistant.text.zh import strip_leading_heading
 
 LLM_FAILED = "大模型服务暂不可用（{error}），以下为摘录式回答。"
@@ -204,10 +204,9 @@ class AnswerChain:
         type_found = not strict or any(type_match(analysis, s.text) for s in ranked[:5])
         margin = 0.0
         if ranked:
-            background = self.vectors.background()
-            floor = float(np.percentile(background @ self.vectors.query_vector(analysis.question), 95)) if len(background) else 0.0
+            cosines = self.vectors.background_cosines(analysis.question)
+            floor = float(np.percentile(cosines, 95)) if len(cosines) else 0.0
             margin = max(s.features["dense"] for s in ranked) - floor
-        core = analysis.terms.core(analysis.question, tagged_places(analysis.question) | set(analysis.places))
         # a number, a date or a role holder is stated about something: a sentence of that form must name it
         answering = tuple(
             f"{p.hit.article_title} {p.hit.heading} {s.text}"
@@ -216,7 +215,7 @@ class AnswerChain:
         ) if strict else None
         features = refusal_features(analysis.terms, hits, [s.evidence for s in chosen], self.corpus, self.idf,
                                     best_p=best_p, type_found=type_found, dense_margin=margin, places=analysis.places,
-                                    core=core, answering=answering)
+                                    core=analysis.core, answering=answering)
         score = self.calibration.refusal.prob(features) if hits and ranked else 0.0
         return assess(analysis.terms, [p.hit for p in passages], [s.evidence for s in chosen], self.corpus, self.idf,
                       features=features, score=score, threshold=self.calibration.threshold)

@@ -144,12 +144,6 @@ def _byline(hit: Hit) -> Evidence | None:
     return Evidence(-1, start, start + len(text), text) if text else None
 
 
-def is_byline(passage: Passage, text: str) -> bool:
-    """True when text is the line that holds its document's author."""
-    byline = _byline(passage.hit)
-    return byline is not None and byline.text == text.strip()
-
-
 def features(
     analysis: QuestionAnalysis,
     passages: Sequence[Passage],
@@ -170,6 +164,8 @@ def features(
     for j, ev in enumerate(evidence):
         by_passage.setdefault(ev.hit, []).append(j)
     coverage_alone = [weighted_coverage(ev.text, topic, idf) for ev in evidence]
+    # who wrote it: each passage's byline line, when the question asks for the author
+    bylines = {i: b.text for i, p in enumerate(passages) if (b := _byline(p.hit))} if analysis.asks_author else {}
     for j, ev in enumerate(evidence):
         passage = passages[ev.hit]
         hit = passage.hit
@@ -197,7 +193,7 @@ def features(
             "length": math.log(1 + len(ev.text)),
             "neighbour": float(passage.neighbour),
         }
-        if analysis.asks_author and is_byline(passage, ev.text):  # read by select(), not by the fitted model
+        if ev.text.strip() == bylines.get(ev.hit):  # read by select(), not by the fitted model
             values["byline"] = 1.0
         scored.append(Scored(ev, values))
     return scored

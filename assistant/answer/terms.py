@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.text import zh
-from assistant.text.tokenizer import pos_tagger, tokenize, words
+from assistant.text.tokenizer import pos_tagger, pos_tags, tokenize, words
 
 # words that say what is asked, not what it is about
 QUESTION_WORDS = frozenset(
@@ -65,7 +65,7 @@ class QuestionTerms:
     def core(self, question: str, places: frozenset[str] = frozenset()) -> tuple[str, ...]:
         """What the asked fact is about: the specific terms minus places, amount bounds, question forms and words
         jieba tags as no content ('以后', '今年', '至少'): '郑州市专职督学的任期是几年？' -> 专职, 督学, 任期."""
-        framing = {p.word for p in pos_tagger().lcut(zh.normalize(question)) if p.flag[:1] in _FRAMING_TAGS}
+        framing = {word for word, flag in pos_tags(question) if flag[:1] in _FRAMING_TAGS}
         return tuple(t for t in self.specific if t not in places and t not in QUALIFIERS and t not in framing
                      and t not in ASPECT and not _ASKING.search(t))
 

@@ -76,6 +76,12 @@ class VectorSource:
             self._background = vectors
         return self._background
 
+    def background_cosines(self, question: str) -> np.ndarray:
+        """The question's cosines with the background sample: where 'related' begins for this question (empty when
+        the index stores no sentence vectors)."""
+        background = self.background()
+        return background @ self.query_vector(question) if len(background) else np.zeros(0, dtype=np.float32)
+
     def reset(self) -> None:
         """Forget what was read from the index (after an ingest changed it)."""
         self._cache.clear()

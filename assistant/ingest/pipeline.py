@@ -396,13 +396,16 @@ def ingest(
         pruned_now: set[str] = set()  # reported too, but not among the files found (total)
         total = len(keys) + len(found.rejected)
 
+        def progress_event(chars_left: int) -> Progress:
+            return Progress(len(reported - pruned_now), total, cache.chars, chars_left, round(throughput.elapsed(), 2),
+                            throughput.eta(cache.chars, chars_left))
+
         def report(done: FileDone, chars_left: int | None = None) -> None:
             reported.add(done.name)
             if events:
                 events(done)
                 if chars_left is not None:
-                    events(Progress(len(reported - pruned_now), total, cache.chars, chars_left, round(throughput.elapsed(), 2),
-                                    throughput.eta(cache.chars, chars_left)))
+                    events(progress_event(chars_left))
 
         for name, reason in found.rejected.items():
             report(FileDone(name, "rejected", reason=reason))
@@ -613,9 +616,7 @@ def ingest(
                 ids.difference_update(batch)
             settle()
             if events and not unsettled and i + EMBED_BATCH < len(todo):
-                left = max(planned_chars - (cache.chars - embedded_before), 0)
-                events(Progress(len(reported - pruned_now), total, cache.chars, left, round(throughput.elapsed(), 2),
-                                throughput.eta(cache.chars, left)))
+                events(progress_event(max(planned_chars - (cache.chars - embedded_before), 0)))
         relabel = sorted((touched & existing) & wanted)
         index.update_metadata(relabel, [meta_for(c) for c in relabel])
         orphans = existing - wanted

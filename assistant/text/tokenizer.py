@@ -99,6 +99,17 @@ def _pos_tagger_for(profile: CorpusProfile) -> jieba.posseg.POSTokenizer:
     return jieba.posseg.POSTokenizer(_tokenizer_for(profile))
 
 
+def pos_tags(text: str) -> tuple[tuple[str, str], ...]:
+    """(word, flag) of the normalised text by the profile's tagger; cached, since question analysis asks for the
+    places and the framing words of one question from the same tagging."""
+    return _pos_tags(zh.normalize(text), profile())
+
+
+@lru_cache(maxsize=1024)
+def _pos_tags(text: str, profile: CorpusProfile) -> tuple[tuple[str, str], ...]:
+    return tuple((p.word, p.flag) for p in _pos_tagger_for(profile).lcut(text))
+
+
 _CONJUNCTIONS = frozenset({"和", "与", "及", "以及", "跟", "同"})
 
 
@@ -131,7 +142,7 @@ def place_names(text: str) -> list[str]:
 
     jieba tags them ns/nt; the suffix check keeps out the words it mis-tags that way (印发, 普及, 洗礼).
     """
-    tagged = [w for w, flag in pos_tagger().lcut(zh.normalize(text)) if flag in ("ns", "nt") and len(w) >= 2]
+    tagged = [w for w, flag in pos_tags(text) if flag in ("ns", "nt") and len(w) >= 2]
     full = [w for w in tagged if len(w) >= 3 and _NAME_SUFFIX.search(w)]
     short = [w for w in tagged if w not in full and any(f.startswith(w) for f in full)]
     return list(dict.fromkeys(full + short))
@@ -139,7 +150,7 @@ def place_names(text: str) -> list[str]:
 
 def tagged_places(text: str) -> frozenset[str]:
     """Every word jieba tags as a place or an organisation (ns/nt), suffix or not: '宁波', '洛阳', '重庆市'."""
-    return frozenset(w for w, flag in pos_tagger().lcut(zh.normalize(text)) if flag in ("ns", "nt") and len(w) >= 2)
+    return frozenset(w for w, flag in pos_tags(text) if flag in ("ns", "nt") and len(w) >= 2)
 
 
 @lru_cache(maxsize=1)

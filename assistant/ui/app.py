@@ -299,11 +299,10 @@ class PolicyUI:
         if not passages or self.assistant is None:
             return []
         vectors = self.assistant.chain.vectors
-        background = vectors.background()
-        if not len(background):  # no stored sentence vectors (sentence_vectors=false): nothing to stand out of
+        cosines = vectors.background_cosines(question)
+        if not len(cosines):  # no stored sentence vectors (sentence_vectors=false): nothing to stand out of
             return []
         query = vectors.query_vector(question)
-        cosines = background @ query
         floor = float(cosines.mean() + self.settings.related_sigmas * cosines.std())
         quotes = vectors.sentence_vectors([c.get("quote") or c.get("text", "") for c in passages],
                                           [c.get("text", "") for c in passages])
